@@ -1,0 +1,45 @@
+import { Command, CommanderError } from 'commander';
+import { type CommandIo, type EventsFlags, runEvents } from './events-command.js';
+
+const VERSION = '0.1.0';
+
+/** Runs the CLI and returns the exit status; never calls process.exit, so tests can drive it. */
+export async function main(
+  argv: string[],
+  io: CommandIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+): Promise<number> {
+  let status = 0;
+  const program = new Command('mailwarden')
+    .description('Automated security analyst for self-hosted mail servers')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  program
+    .command('events')
+    .description('print one typed security event per security-relevant log line (NDJSON by default)')
+    .argument('[paths...]', 'log files, directories of rotated logs, .gz files, or - for stdin', [])
+    .option('--all', 'also print benign events (logins, deliveries, connects)')
+    .option('--format <format>', 'ndjson or table', 'ndjson')
+    .option(
+      '--since <time>',
+      'only events at or after this time (ISO 8601, local date, or a duration such as 24h)',
+    )
+    .option('--until <time>', 'only events before this time')
+    .option('--year <year>', 'year for syslog timestamps that carry none (default: inferred)')
+    .option('--tz <zone>', 'IANA zone of timestamps without an offset (default: this machine\u2019s)')
+    .option('--now <time>', 'reference time for year inference instead of the files\u2019 modification times')
+    .option('--no-summary', 'do not print the line accounting on stderr (NDJSON output only)')
+    .action(async (paths: string[], flags: EventsFlags) => {
+      status = await runEvents(paths, flags, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    io.stderr.write(`mailwarden: ${(err as Error).message}\n`);
+    return 2;
+  }
+  return status;
+}

@@ -1,0 +1,60 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+const GZIP_MAGIC_0 = 0x1f;
+const GZIP_MAGIC_1 = 0x8b;
+
+async function isGzipFile(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The bytes of one input, decompressed when it is gzip (recognised by its magic
+ * number, not its name). Streams: nothing holds a whole file.
+ */
+export async function openChunks(
+  path: string,
+  stdin: Readable = process.stdin,
+): Promise<AsyncIterable<Buffer>> {
+  if (path === '-') return sniffStdin(stdin);
+  const gz = await isGzipFile(path);
+  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  if (!gz) return raw;
+  const gunzip = createGunzip({ chunkSize: 1 << 20 });
+  raw.on('error', (err) => gunzip.destroy(err));
+  return raw.pipe(gunzip);
+}
+
+async function* sniffStdin(stdin: Readable): AsyncIterable<Buffer> {
+  const iterator = stdin[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await iterator.next();
+  if (first.done) return;
+  const head = first.value as Buffer;
+  if (head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1) {
+    const gunzip = createGunzip({ chunkSize: 1 << 20 });
+    (async () => {
+      try {
+        gunzip.write(head);
+        for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
+          if (!gunzip.write(r.value)) await new Promise((resolve) => gunzip.once('drain', resolve));
+        }
+        gunzip.end();
+      } catch (err) {
+        gunzip.destroy(err as Error);
+      }
+    })();
+    yield* gunzip as AsyncIterable<Buffer>;
+    return;
+  }
+  yield head;
+  for (let r = await iterator.next(); !r.done; r = await iterator.next()) yield r.value;
+}

@@ -1,0 +1,71 @@
+/** A line longer than this is reported as malformed and skipped without being held in memory. */
+export const MAX_LINE_BYTES = 64 * 1024;
+
+export interface LineHandler {
+  line(bytes: Buffer, lineNo: number): void;
+  oversized(lineNo: number, bytes: number): void;
+}
+
+/**
+ * Splits a byte stream into lines on `\n` (dropping a trailing `\r`), working on
+ * Buffers so that a line is decoded only once and only when it is needed.
+ */
+export class LineSplitter {
+  private carry: Buffer | null = null;
+  private skipping = 0;
+  private lineNo = 0;
+
+  constructor(private readonly handler: LineHandler) {}
+
+  get linesSeen(): number {
+    return this.lineNo;
+  }
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    let data = chunk;
+    if (this.carry) {
+      data = Buffer.concat([this.carry, chunk]);
+      this.carry = null;
+    }
+    for (;;) {
+      const nl = data.indexOf(10, start);
+      if (nl < 0) break;
+      this.lineNo++;
+      if (this.skipping > 0) {
+        this.handler.oversized(this.lineNo, this.skipping + nl - start);
+        this.skipping = 0;
+      } else if (nl - start > MAX_LINE_BYTES) {
+        this.handler.oversized(this.lineNo, nl - start);
+      } else {
+        const end = nl > start && data[nl - 1] === 13 ? nl - 1 : nl;
+        this.handler.line(data.subarray(start, end), this.lineNo);
+      }
+      start = nl + 1;
+    }
+    const rest = data.length - start;
+    if (rest === 0) return;
+    if (this.skipping > 0 || rest > MAX_LINE_BYTES) {
+      this.skipping += rest;
+      return;
+    }
+    this.carry = Buffer.from(data.subarray(start));
+  }
+
+  /** The last line may lack its newline (and is still a line). */
+  end(): void {
+    if (this.skipping > 0) {
+      this.lineNo++;
+      this.handler.oversized(this.lineNo, this.skipping);
+      this.skipping = 0;
+      return;
+    }
+    if (this.carry && this.carry.length > 0) {
+      this.lineNo++;
+      const c = this.carry;
+      const end = c[c.length - 1] === 13 ? c.length - 1 : c.length;
+      this.handler.line(c.subarray(0, end), this.lineNo);
+    }
+    this.carry = null;
+  }
+}

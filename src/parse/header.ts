@@ -1,0 +1,236 @@
+import { localToUtc, monthNumber, type YearResolver } from './time.js';
+
+/** A log line split into its header fields and the program's message. */
+export interface ParsedLine {
+  /** UTC epoch milliseconds. */
+  ts: number;
+  host: string | null;
+  /** The syslog tag's name, e.g. `postfix/submission/smtpd`, `dovecot`, `imap-login`, `fail2ban.actions`. */
+  program: string;
+  pid: number | null;
+  /** What stood in parentheses or angle brackets after the tag name (Dovecot: `auth(user,ip,sasl:login)<session>`). */
+  tagArgs: string | null;
+  message: string;
+}
+
+export interface HeaderContext {
+  years: YearResolver;
+  zone: string | undefined;
+}
+
+export type HeaderResult = ParsedLine | { error: string };
+
+const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)? +/;
+const RFC3164 = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? +/;
+const TAI64N = /^@([0-9a-f]{16})([0-9a-f]{8}) +/;
+const DOCKER_TS_PREFIX = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z (?=\S)/;
+const COMPOSE_PREFIX = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127} +\| ?/;
+const PRI = /^<(\d{1,3})>/;
+const RFC5424 = /^1 (\S+) (\S+) (\S+) (\S+) (\S+) /;
+const TAG = /^([^\s[(<:]+)(?:\[(\d+)\])?((?:\([^()\s]*\))?(?:<[^<>\s]*>)*)(?:\[(\d+)\])?:(?: |$)/;
+
+function fractionMs(frac: string | undefined): number {
+  if (!frac) return 0;
+  return Number((frac + '00').slice(0, 3));
+}
+
+function offsetMs(zone: string): number {
+  if (zone === 'Z') return 0;
+  const sign = zone.charCodeAt(0) === 45 ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000;
+}
+
+interface Stamp {
+  ts: number;
+  rest: string;
+}
+
+function parseTimestamp(line: string, ctx: HeaderContext): Stamp | null {
+  const c = line.charCodeAt(0);
+  if (c >= 48 && c <= 57) {
+    const m = RFC3339.exec(line);
+    if (!m) return null;
+    const [, y, mo, d, h, mi, s, frac, zone] = m;
+    const wall = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!, fractionMs(frac));
+    const ts =
+      zone !== undefined
+        ? wall - offsetMs(zone)
+        : localToUtc(+y!, +mo!, +d!, +h!, +mi!, +s!, fractionMs(frac), ctx.zone);
+    return { ts, rest: line.slice(m[0].length) };
+  }
+  if (c === 64 /* @ */) {
+    const m = TAI64N.exec(line);
+    if (!m) return null;
+    const seconds = Number(BigInt(`0x${m[1]}`) - (1n << 62n));
+    const nanos = Number.parseInt(m[2]!, 16);
+    return { ts: seconds * 1000 + Math.floor(nanos / 1e6), rest: line.slice(m[0].length) };
+  }
+  if (c >= 65 && c <= 90) {
+    const m = RFC3164.exec(line);
+    if (!m) return null;
+    const month = monthNumber(m[1]!);
+    if (month === undefined) return null;
+    const ts = ctx.years.resolve(month, +m[2]!, +m[3]!, +m[4]!, +m[5]!, fractionMs(m[6]));
+    return { ts, rest: line.slice(m[0].length) };
+  }
+  return null;
+}
+
+export interface Tag {
+  program: string;
+  pid: number | null;
+  tagArgs: string | null;
+  message: string;
+}
+
+export function parseTag(text: string): Tag | null {
+  const m = TAG.exec(text);
+  if (!m) return null;
+  const pid = m[2] ?? m[4];
+  return {
+    program: m[1]!,
+    pid: pid !== undefined ? Number(pid) : null,
+    tagArgs: m[3] ? m[3] : null,
+    message: text.slice(m[0].length),
+  };
+}
+
+/** fail2ban's own log: `2024-02-19 22:15:45,657 fail2ban.actions        [765]: NOTICE  [postfix] Ban 1.2.3.4`. */
+const FAIL2BAN_TAG = /^(fail2ban\.[a-z.]+) +\[(\d+)\]: /;
+
+function parseAfterTimestamp(ts: number, rest: string): HeaderResult {
+  const f2b = rest.charCodeAt(0) === 102 ? FAIL2BAN_TAG.exec(rest) : null;
+  if (f2b) {
+    return {
+      ts,
+      host: null,
+      program: f2b[1]!,
+      pid: Number(f2b[2]),
+      tagArgs: null,
+      message: rest.slice(f2b[0].length),
+    };
+  }
+  // Either `host tag: msg` or, in daemons' own files and some corpora, `tag: msg` with no host.
+  const direct = parseTag(rest);
+  if (direct) return { ts, host: null, ...direct };
+  const space = rest.indexOf(' ');
+  if (space <= 0) return { error: 'no program tag after the timestamp' };
+  const host = rest.slice(0, space);
+  let after = space + 1;
+  while (rest.charCodeAt(after) === 32) after++;
+  const tag = parseTag(rest.slice(after));
+  if (tag) return { ts, host, ...tag };
+  // Exim and similar write no tag at all; keep the message whole.
+  return { ts, host: null, program: '', pid: null, tagArgs: null, message: rest };
+}
+
+function parseJournalJson(line: string): HeaderResult {
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return { error: 'invalid JSON (journal export expected)' };
+  }
+  const micros = record['__REALTIME_TIMESTAMP'];
+  let message = record['MESSAGE'];
+  if (Array.isArray(message)) message = Buffer.from(message as number[]).toString('utf8');
+  if (typeof micros !== 'string' || typeof message !== 'string') {
+    return { error: 'journal record without __REALTIME_TIMESTAMP or MESSAGE' };
+  }
+  const program = String(record['SYSLOG_IDENTIFIER'] ?? record['_COMM'] ?? '');
+  const pidText = record['SYSLOG_PID'] ?? record['_PID'];
+  const host = record['_HOSTNAME'];
+  return {
+    ts: Math.floor(Number(micros) / 1000),
+    host: typeof host === 'string' ? host : null,
+    program,
+    pid: pidText !== undefined ? Number(pidText) : null,
+    tagArgs: null,
+    message: message.replace(/\r?\n$/, ''),
+  };
+}
+
+function parseRfc5424(line: string, fallbackCtx: HeaderContext): HeaderResult {
+  const m = RFC5424.exec(line);
+  if (!m) return { error: 'malformed RFC 5424 header' };
+  const stamp = parseTimestamp(`${m[1]} `, fallbackCtx);
+  if (!stamp) return { error: 'malformed RFC 5424 timestamp' };
+  let rest = line.slice(m[0].length);
+  // Structured data: `-` or one or more `[id k="v" ...]` elements; skip without backtracking.
+  if (rest.startsWith('- ')) rest = rest.slice(2);
+  else if (rest === '-') rest = '';
+  else if (rest.charCodeAt(0) === 91) {
+    let i = 0;
+    let inQuote = false;
+    let depth = 0;
+    for (; i < rest.length; i++) {
+      const ch = rest.charCodeAt(i);
+      if (inQuote) {
+        if (ch === 92) i++;
+        else if (ch === 34) inQuote = false;
+      } else if (ch === 34) inQuote = true;
+      else if (ch === 91) depth++;
+      else if (ch === 93) {
+        depth--;
+        if (depth === 0 && rest.charCodeAt(i + 1) !== 91) break;
+      }
+    }
+    rest = rest.slice(i + 2);
+  }
+  if (rest.charCodeAt(0) === 0xfeff) rest = rest.slice(1);
+  const procid = m[4]!;
+  return {
+    ts: stamp.ts,
+    host: m[2] === '-' ? null : m[2]!,
+    program: m[3] === '-' ? '' : m[3]!,
+    pid: /^\d+$/.test(procid) ? Number(procid) : null,
+    tagArgs: null,
+    message: rest,
+  };
+}
+
+/**
+ * Splits any supported header shape: RFC 3339 (rsyslog's current default), RFC 3164,
+ * RFC 5424, `journalctl -o json`, `docker logs -t` and `docker compose logs` prefixes,
+ * TAI64N stamps, `YYYY-MM-DD HH:MM:SS` (fail2ban.log and others), and lines with no host.
+ */
+export function parseHeader(input: string, ctx: HeaderContext): HeaderResult {
+  let line = input;
+  let c = line.charCodeAt(0);
+  if (c === 123 /* { */) return parseJournalJson(line);
+  if (c >= 65 && c <= 122 && line.indexOf('|') > 0) {
+    const compose = COMPOSE_PREFIX.exec(line);
+    if (compose) {
+      line = line.slice(compose[0].length);
+      c = line.charCodeAt(0);
+    }
+  }
+  let dockerStamp: number | null = null;
+  if (c >= 48 && c <= 57 && line.length > 31) {
+    const docker = DOCKER_TS_PREFIX.exec(line);
+    if (docker) {
+      const inner = line.slice(docker[0].length);
+      const innerStamp = parseTimestamp(inner, ctx);
+      if (innerStamp || inner.charCodeAt(0) === 60) {
+        dockerStamp = Date.parse(docker[0].trim());
+        line = inner;
+        c = line.charCodeAt(0);
+      }
+    }
+  }
+  if (c === 60 /* < */) {
+    const pri = PRI.exec(line);
+    if (pri) {
+      line = line.slice(pri[0].length);
+      if (line.startsWith('1 ')) return parseRfc5424(line, ctx);
+      c = line.charCodeAt(0);
+    }
+  }
+  const stamp = parseTimestamp(line, ctx);
+  if (!stamp) {
+    if (dockerStamp !== null) return parseAfterTimestamp(dockerStamp, line);
+    return { error: 'no recognised timestamp' };
+  }
+  return parseAfterTimestamp(stamp.ts, stamp.rest);
+}

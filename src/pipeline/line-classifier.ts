@@ -1,0 +1,102 @@
+import { isUtf8 } from 'node:buffer';
+import { classifyParsed } from '../classify/classifier.js';
+import type { SecurityEvent } from '../classify/event.js';
+import { type ClassifyState, newClassifyState } from '../classify/match.js';
+import { EVENT_CLASSES } from '../classify/taxonomy.js';
+import { normalizeIp } from '../parse/address.js';
+import { type HeaderContext, parseHeader } from '../parse/header.js';
+import type { FileAccount } from './accounting.js';
+
+export type LineOutcome =
+  | { kind: 'event'; event: SecurityEvent }
+  | { kind: 'benign'; event: SecurityEvent }
+  | { kind: 'unrecognised'; program: string; message: string }
+  | { kind: 'malformed'; reason: string }
+  | { kind: 'blank' };
+
+/** Control characters other than tab: a line made mostly of them is binary, not a log line. */
+function looksBinary(bytes: Buffer): boolean {
+  let control = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b === 0) return true;
+    if (b < 32 && b !== 9) control++;
+  }
+  return control > 4 && control * 8 > bytes.length;
+}
+
+/**
+ * Classifies one line: header, program, message. Keeps only the small per-stream
+ * state that Postfix's multi-line TLS reports need, so that chunks of a file can be
+ * classified independently.
+ */
+export class LineClassifier {
+  readonly state: ClassifyState = newClassifyState();
+
+  constructor(
+    private readonly ctx: HeaderContext,
+    private readonly file: string,
+  ) {}
+
+  classifyText(text: string, lineNo: number): LineOutcome {
+    const parsed = parseHeader(text, this.ctx);
+    if ('error' in parsed) return { kind: 'malformed', reason: parsed.error };
+    const { service, match } = classifyParsed(parsed, this.state);
+    if (!match) return { kind: 'unrecognised', program: parsed.program, message: parsed.message };
+    const spec = EVENT_CLASSES[match.cls];
+    const event: SecurityEvent = {
+      ts: new Date(parsed.ts).toISOString(),
+      host: parsed.host,
+      service,
+      pid: parsed.pid,
+      class: match.cls,
+      tier: spec.tier,
+    } as SecurityEvent;
+    if (match.ip !== undefined) {
+      const ip = normalizeIp(match.ip);
+      if (ip !== null) event.ip = ip;
+    }
+    if (match.port !== undefined) event.port = match.port;
+    if (match.user !== undefined && match.user !== '') event.user = match.user;
+    if (match.detail !== undefined && match.detail !== '') event.detail = match.detail;
+    event.source = `${this.file}:${lineNo}`;
+    return { kind: spec.tier === 'benign' ? 'benign' : 'event', event };
+  }
+
+  /** Classifies raw bytes, counting the outcome. `onInvalidUtf8` is told of lines that needed replacement characters. */
+  classifyBytes(
+    bytes: Buffer,
+    lineNo: number,
+    account: FileAccount,
+    onInvalidUtf8: (lineNo: number) => void,
+  ): LineOutcome {
+    account.lines++;
+    if (bytes.length === 0) {
+      account.benign++;
+      return { kind: 'blank' };
+    }
+    if (looksBinary(bytes)) {
+      account.malformed++;
+      return { kind: 'malformed', reason: 'binary data' };
+    }
+    if (!isUtf8(bytes)) onInvalidUtf8(lineNo);
+    const outcome = this.classifyText(bytes.toString('utf8'), lineNo);
+    switch (outcome.kind) {
+      case 'event':
+        account.classified++;
+        account.countClass(outcome.event.class);
+        break;
+      case 'benign':
+        account.benign++;
+        account.countClass(outcome.event.class);
+        break;
+      case 'unrecognised':
+        account.countUnrecognised(outcome.program, outcome.message, `${this.file}:${lineNo}`);
+        break;
+      case 'malformed':
+        account.malformed++;
+        break;
+    }
+    return outcome;
+  }
+}
