@@ -38,7 +38,9 @@ export function classifyAmavis(message: string): Match | null {
 export function classifyClamav(message: string): Match | null {
   if (message.endsWith(' FOUND')) {
     const colon = message.lastIndexOf(': ');
-    return { cls: 'virus-found', detail: message.slice(colon + 2, -6) };
+    const signature = message.slice(colon + 2, -6);
+    const hash = signature.indexOf('(');
+    return { cls: 'virus-found', detail: hash > 0 ? signature.slice(0, hash) : signature };
   }
   return { cls: 'content-clean' };
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { LineClassifier, type LineOutcome, normalizeIp, YearResolver } from '../../src/index.js';
 import { localToUtc } from '../../src/parse/time.js';
-import { repoRoot } from '../support/paths.js';
+import { fail2banCorpusDir, repoRoot } from '../support/paths.js';
 import { type AnnotatedLine, readAnnotated } from './fail2ban-corpus.js';
 
 // The corpus README: times are local CET/CEST, "now" is 2005-08-14 12:00:00 CEST.
@@ -115,5 +115,25 @@ test('every documented exception names a line that exists in the corpus', () => 
       `${x.file}: "${x.contains}" not found`,
     );
     assert.ok(x.reason.length > 40, 'each exception gives its reason');
+  }
+});
+
+test('every file of the corpus, the ReDoS samples of dovecot and domino-smtp included, goes through without hanging', {
+  timeout: 10_000,
+}, () => {
+  const names = readdirSync(fail2banCorpusDir).sort();
+  assert.ok(names.includes('domino-smtp') && names.includes('dovecot'));
+  for (const name of names) {
+    const { lines } = readAnnotated(name);
+    const classifier = new LineClassifier({ years: new YearResolver(NOW, ZONE), zone: ZONE }, name);
+    const outcomes: Record<string, number> = {};
+    for (const line of lines) {
+      const kind = classifier.classifyText(line.text, line.lineNo).kind;
+      outcomes[kind] = (outcomes[kind] ?? 0) + 1;
+    }
+    assert.equal(
+      Object.values(outcomes).reduce((a, b) => a + b, 0),
+      lines.length,
+    );
   }
 });
