@@ -27,7 +27,6 @@ const DOCKER_TS_PREFIX = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z (?=\S)/
 const COMPOSE_PREFIX = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127} +\| ?/;
 const PRI = /^<(\d{1,3})>/;
 const RFC5424 = /^1 (\S+) (\S+) (\S+) (\S+) (\S+) /;
-const TAG = /^([^\s[(<:]+)(?:\[(\d+)\])?((?:\([^()\s]*\))?(?:<[^<>\s]*>)*)(?:\[(\d+)\])?:(?: |$)/;
 
 function fractionMs(frac: string | undefined): number {
   if (!frac) return 0;
@@ -46,9 +45,77 @@ interface Stamp {
   rest: string;
 }
 
+function digit(line: string, i: number): number {
+  const d = line.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : -1000;
+}
+
+function two(line: string, i: number): number {
+  return digit(line, i) * 10 + digit(line, i + 1);
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.frac][Z|±HH:MM] ` read at fixed positions: this is the
+ * shape of nearly every line of a current mail.log, so it avoids a regular expression.
+ */
+function fastRfc3339(line: string, ctx: HeaderContext): Stamp | null {
+  if (
+    line.charCodeAt(4) !== 45 ||
+    line.charCodeAt(7) !== 45 ||
+    line.charCodeAt(13) !== 58 ||
+    line.charCodeAt(16) !== 58
+  )
+    return null;
+  const sep = line.charCodeAt(10);
+  if (sep !== 84 && sep !== 32) return null;
+  const year = two(line, 0) * 100 + two(line, 2);
+  const month = two(line, 5);
+  const day = two(line, 8);
+  const hour = two(line, 11);
+  const minute = two(line, 14);
+  const second = two(line, 17);
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return null;
+  let i = 19;
+  let ms = 0;
+  const dot = line.charCodeAt(i);
+  if (dot === 46 || dot === 44) {
+    i++;
+    let scale = 100;
+    while (i < line.length) {
+      const d = digit(line, i);
+      if (d < 0) break;
+      ms += d * scale;
+      scale /= 10;
+      i++;
+    }
+    ms = Math.floor(ms);
+  }
+  let ts: number;
+  const z = line.charCodeAt(i);
+  if (z === 90 /* Z */) {
+    ts = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+    i++;
+  } else if (z === 43 || z === 45) {
+    const oh = two(line, i + 1);
+    const hasColon = line.charCodeAt(i + 3) === 58;
+    const om = two(line, hasColon ? i + 4 : i + 3);
+    if (oh < 0 || om < 0) return null;
+    const offset = (z === 45 ? -1 : 1) * (oh * 60 + om) * 60_000;
+    ts = Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset;
+    i += hasColon ? 6 : 5;
+  } else {
+    ts = localToUtc(year, month, day, hour, minute, second, ms, ctx.zone);
+  }
+  if (line.charCodeAt(i) !== 32) return null;
+  while (line.charCodeAt(i) === 32) i++;
+  return { ts, rest: line.slice(i) };
+}
+
 function parseTimestamp(line: string, ctx: HeaderContext): Stamp | null {
   const c = line.charCodeAt(0);
   if (c >= 48 && c <= 57) {
+    const fast = fastRfc3339(line, ctx);
+    if (fast) return fast;
     const m = RFC3339.exec(line);
     if (!m) return null;
     const [, y, mo, d, h, mi, s, frac, zone] = m;
@@ -84,15 +151,71 @@ export interface Tag {
   message: string;
 }
 
+/**
+ * `name[pid]:`, `name:`, `name(args)<session>:` (Dovecot) at the start of `text`,
+ * scanned by hand: this runs on every line.
+ */
 export function parseTag(text: string): Tag | null {
-  const m = TAG.exec(text);
-  if (!m) return null;
-  const pid = m[2] ?? m[4];
+  const n = text.length;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 91 || c === 40 || c === 60 || c === 58 || c === 9) break;
+  }
+  if (i === 0 || i === n) return null;
+  const program = text.slice(0, i);
+  let pid: number | null = null;
+  let argsStart = -1;
+  let argsEnd = -1;
+  const readPid = () => {
+    let j = i + 1;
+    let value = 0;
+    while (j < n) {
+      const d = text.charCodeAt(j) - 48;
+      if (d < 0 || d > 9) break;
+      value = value * 10 + d;
+      j++;
+    }
+    if (j === i + 1 || text.charCodeAt(j) !== 93) return false;
+    pid = value;
+    i = j + 1;
+    return true;
+  };
+  if (text.charCodeAt(i) === 91 && !readPid()) return null;
+  if (text.charCodeAt(i) === 40) {
+    argsStart = i;
+    const close = text.indexOf(')', i + 1);
+    if (close < 0) return null;
+    for (let k = i + 1; k < close; k++) {
+      const c = text.charCodeAt(k);
+      if (c === 32 || c === 40) return null;
+    }
+    i = close + 1;
+    argsEnd = i;
+  }
+  while (text.charCodeAt(i) === 60) {
+    if (argsStart < 0) argsStart = i;
+    const close = text.indexOf('>', i + 1);
+    if (close < 0) return null;
+    for (let k = i + 1; k < close; k++) {
+      const c = text.charCodeAt(k);
+      if (c === 32 || c === 60) return null;
+    }
+    i = close + 1;
+    argsEnd = i;
+  }
+  if (pid === null && text.charCodeAt(i) === 91 && !readPid()) return null;
+  if (text.charCodeAt(i) !== 58) return null;
+  i++;
+  if (i < n) {
+    if (text.charCodeAt(i) !== 32) return null;
+    i++;
+  }
   return {
-    program: m[1]!,
-    pid: pid !== undefined ? Number(pid) : null,
-    tagArgs: m[3] ? m[3] : null,
-    message: text.slice(m[0].length),
+    program,
+    pid,
+    tagArgs: argsStart >= 0 ? text.slice(argsStart, argsEnd) : null,
+    message: text.slice(i),
   };
 }
 
@@ -190,6 +313,12 @@ function parseRfc5424(line: string, fallbackCtx: HeaderContext): HeaderResult {
   };
 }
 
+/** `docker logs -t` stamps are UTC with a `Z` then a space, within the first 31 characters. */
+function hasDockerStamp(line: string): boolean {
+  const z = line.indexOf('Z ', 19);
+  return z > 0 && z <= 29 && line.charCodeAt(10) === 84;
+}
+
 /**
  * Splits any supported header shape: RFC 3339 (rsyslog's current default), RFC 3164,
  * RFC 5424, `journalctl -o json`, `docker logs -t` and `docker compose logs` prefixes,
@@ -207,7 +336,7 @@ export function parseHeader(input: string, ctx: HeaderContext): HeaderResult {
     }
   }
   let dockerStamp: number | null = null;
-  if (c >= 48 && c <= 57 && line.length > 31) {
+  if (c >= 48 && c <= 57 && line.length > 31 && hasDockerStamp(line)) {
     const docker = DOCKER_TS_PREFIX.exec(line);
     if (docker) {
       const inner = line.slice(docker[0].length);

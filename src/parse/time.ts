@@ -128,7 +128,27 @@ export class YearResolver {
     this.referenceYear = calendarOf(referenceMs, zone).year;
   }
 
+  private lastHourKey = -1;
+  private lastHourBase = 0;
+
   resolve(month: number, day: number, hour: number, minute: number, second: number, ms: number): number {
+    // Lines come in time order: resolve each local hour once, then add minutes and seconds.
+    const key = (month * 32 + day) * 24 + hour;
+    if (key !== this.lastHourKey) {
+      this.lastHourBase = this.resolveSlow(month, day, hour, 0, 0, 0);
+      this.lastHourKey = key;
+    }
+    return this.lastHourBase + minute * 60_000 + second * 1000 + ms;
+  }
+
+  private resolveSlow(
+    month: number,
+    day: number,
+    hour: number,
+    minute: number,
+    second: number,
+    ms: number,
+  ): number {
     if (this.fixedYear !== undefined) {
       return localToUtc(this.fixedYear, month, day, hour, minute, second, ms, this.zone);
     }
