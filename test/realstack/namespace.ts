@@ -87,7 +87,10 @@ export async function prepareNamespace(setup: NamespaceSetup): Promise<Namespace
   await chmod(files.script, 0o755);
   return {
     wrap(argv) {
-      return { command: 'unshare', args: ['--mount', '--propagation', 'private', '/bin/sh', files.script, ...argv] };
+      return {
+        command: 'unshare',
+        args: ['--mount', '--propagation', 'private', '/bin/sh', files.script, ...argv],
+      };
     },
   };
 }

@@ -1,8 +1,10 @@
 // Starts daemons in the foreground as our own children and ends them by their
-// own pid. Each daemon is spawned detached, so it leads a process group whose
-// id is its pid: stopping it signals that group and nothing else on the machine.
+// own pid. Each daemon is spawned detached (its own session and process
+// group, which Postfix's master needs: it signals its own group on shutdown);
+// every process it starts is tracked by pid, so stopping it signals those and
+// nothing else on the machine.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { waitFor } from './wait.js';
 
@@ -23,6 +25,8 @@ export interface DaemonOptions {
 export class Daemon {
   readonly exited: Promise<ExitStatus>;
   private exitStatus: ExitStatus | undefined;
+  /** Every pid seen in the daemon's process tree; some daemons (postscreen) leave its process group with setsid(). */
+  private readonly tracked = new Set<number>();
 
   constructor(
     readonly name: string,
@@ -35,6 +39,7 @@ export class Daemon {
         resolve(this.exitStatus);
       });
     });
+    if (child.pid) this.tracked.add(child.pid);
   }
 
   get pid(): number {
@@ -45,9 +50,18 @@ export class Daemon {
     return this.exitStatus !== undefined;
   }
 
-  /** Whether any process of the daemon's process group is still alive. */
-  groupAlive(): boolean {
-    return signalGroup(this.pid, 0);
+  /** Adds the current descendants and process-group members to the tracked pids. */
+  private track(table: ProcEntry[] = readProcTable()): void {
+    for (const pid of [...this.tracked]) for (const d of descendantsIn(table, pid)) this.tracked.add(d);
+    for (const p of table) if (p.pgid === this.pid) this.tracked.add(p.pid);
+  }
+
+  /** Tracked processes that are still alive (zombies waiting for init do not count). */
+  survivors(): number[] {
+    const table = readProcTable();
+    this.track(table);
+    const alive = new Set(table.filter((p) => p.state !== 'Z').map((p) => p.pid));
+    return [...this.tracked].filter((pid) => alive.has(pid));
   }
 
   output(): string {
@@ -59,35 +73,107 @@ export class Daemon {
   }
 
   /**
-   * Asks the daemon to shut down (SIGTERM to its own pid), waits for it and for
-   * every process of its group, and kills the group if the deadline passes.
-   * Safe to call more than once.
+   * Asks the daemon to shut down (SIGTERM to its own pid), waits for it and
+   * every process it started, and SIGKILLs those by pid if the deadline
+   * passes. Safe to call more than once.
    */
   async stop(timeoutMs = 10_000): Promise<void> {
+    this.track();
     if (!this.hasExited) this.child.kill('SIGTERM');
+    const gone = () => (this.hasExited && this.survivors().length === 0 ? true : undefined);
     try {
-      await waitFor(`${this.name} (pid ${this.pid}) to exit`, () => (!this.groupAlive() && this.hasExited ? true : undefined), {
-        timeoutMs,
-      });
+      await waitFor(`${this.name} (pid ${this.pid}) and its processes to exit`, gone, { timeoutMs });
     } catch {
-      signalGroup(this.pid, 'SIGKILL');
-      await waitFor(`${this.name} (pid ${this.pid}) to die after SIGKILL`, () =>
-        !this.groupAlive() && this.hasExited ? true : undefined,
-      );
+      this.kill('SIGKILL');
+      await waitFor(`${this.name} (pid ${this.pid}) to die after SIGKILL`, gone);
     } finally {
       live.delete(this);
     }
   }
+
+  /** Signals every tracked live process by its pid. */
+  kill(signal: NodeJS.Signals): void {
+    for (const pid of this.survivors()) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+  }
 }
 
-function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  if (pgid <= 1) return false;
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
+interface ProcEntry {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  state: string;
+}
+
+/** pid, parent, process group and state of every process, from /proc. */
+export function readProcTable(): ProcEntry[] {
+  const table: ProcEntry[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // "pid (comm) state ppid pgrp ..."; comm may contain spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    table.push({
+      pid: Number(entry),
+      state: fields[0] ?? '',
+      ppid: Number(fields[1]),
+      pgid: Number(fields[2]),
+    });
   }
+  return table;
+}
+
+function descendantsIn(table: readonly ProcEntry[], root: number): number[] {
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const parent = queue.shift() as number;
+    for (const p of table) {
+      if (p.ppid === parent && !out.includes(p.pid)) {
+        out.push(p.pid);
+        queue.push(p.pid);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Live processes whose working directory, command line or environment names
+ * `path`: anything a stack rooted there could have left running.
+ */
+export function processesReferencing(path: string): number[] {
+  const found: number[] = [];
+  for (const p of readProcTable()) {
+    if (p.state === 'Z' || p.pid === process.pid) continue;
+    const dir = `/proc/${p.pid}`;
+    const read = (f: string) => {
+      try {
+        return readFileSync(`${dir}/${f}`, 'latin1');
+      } catch {
+        return '';
+      }
+    };
+    let cwd = '';
+    try {
+      cwd = readlinkSync(`${dir}/cwd`);
+    } catch {
+      // not ours to read, or gone
+    }
+    if (cwd.startsWith(path) || read('cmdline').includes(path) || read('environ').includes(path))
+      found.push(p.pid);
+  }
+  return found;
 }
 
 const live = new Set<Daemon>();
@@ -102,7 +188,7 @@ export function onEmergencyExit(cleanup: () => void): () => void {
 }
 
 function emergencyStop(): void {
-  for (const daemon of live) signalGroup(daemon.pid, 'SIGKILL');
+  for (const daemon of live) daemon.kill('SIGKILL');
   live.clear();
   for (const cleanup of emergencyCleanups) {
     try {
@@ -126,7 +212,12 @@ function installHooks(): void {
   }
 }
 
-export function startDaemon(name: string, command: string, args: readonly string[], options: DaemonOptions): Daemon {
+export function startDaemon(
+  name: string,
+  command: string,
+  args: readonly string[],
+  options: DaemonOptions,
+): Daemon {
   installHooks();
   const out = openSync(options.outputFile, 'a');
   try {
@@ -159,10 +250,15 @@ export interface RunResult {
 /** Runs a short command to completion; rejects with its output on failure. */
 export async function run(command: string, args: readonly string[], timeoutMs = 30_000): Promise<RunResult> {
   try {
-    const { stdout, stderr } = await execFileAsync(command, [...args], { timeout: timeoutMs, encoding: 'utf8' });
+    const { stdout, stderr } = await execFileAsync(command, [...args], {
+      timeout: timeoutMs,
+      encoding: 'utf8',
+    });
     return { stdout, stderr };
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${command} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`.trim());
+    throw new Error(
+      `${command} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`.trim(),
+    );
   }
 }

@@ -40,7 +40,10 @@ function ssha512(password: string): string {
 /** A Dovecot passwd-file serving as passdb and userdb. */
 export function dovecotPasswdFile(mailRoot: string, users: readonly MailUser[] = MAIL_USERS): string {
   return users
-    .map((u) => `${u.address}:${ssha512(u.password)}:${MAIL_UID}:${MAIL_GID}::${userHome(mailRoot, u.address)}::\n`)
+    .map(
+      (u) =>
+        `${u.address}:${ssha512(u.password)}:${MAIL_UID}:${MAIL_GID}::${userHome(mailRoot, u.address)}::\n`,
+    )
     .join('');
 }
 

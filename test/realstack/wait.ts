@@ -22,6 +22,11 @@ export class WaitTimeoutError extends Error {
   override name = 'WaitTimeoutError';
 }
 
+/** Thrown by a probe to end the wait at once (e.g. the daemon being waited for has died). */
+export class WaitAbortedError extends Error {
+  override name = 'WaitAbortedError';
+}
+
 /** Polls `probe` until it returns a value other than undefined, or throws on the deadline. */
 export async function waitFor<T>(
   description: string,
@@ -37,6 +42,7 @@ export async function waitFor<T>(
       const value = await probe();
       if (value !== undefined) return value;
     } catch (error) {
+      if (error instanceof WaitAbortedError) throw error;
       lastError = error;
     }
     if (Date.now() >= deadline) {
@@ -88,10 +94,14 @@ export async function waitForLog(
 }
 
 export async function waitForPath(path: string, options: WaitOptions = {}): Promise<void> {
-  await waitFor(`${path} to exist`, async () => ((await stat(path).catch(() => undefined)) ? true : undefined), {
-    timeoutMs: options.timeoutMs,
-    intervalMs: options.intervalMs,
-  });
+  await waitFor(
+    `${path} to exist`,
+    async () => ((await stat(path).catch(() => undefined)) ? true : undefined),
+    {
+      timeoutMs: options.timeoutMs,
+      intervalMs: options.intervalMs,
+    },
+  );
 }
 
 /**
@@ -113,5 +123,9 @@ export async function isListening(port: number): Promise<boolean> {
 }
 
 export async function waitForListening(port: number, options: WaitOptions = {}): Promise<void> {
-  await waitFor(`TCP port ${port} to be listening`, async () => ((await isListening(port)) ? true : undefined), options);
+  await waitFor(
+    `TCP port ${port} to be listening`,
+    async () => ((await isListening(port)) ? true : undefined),
+    options,
+  );
 }
