@@ -53,7 +53,8 @@ export function classifyPostscreen(message: string): Match | null {
         return at('postscreen-non-smtp', message, 22, tail && colon >= 0 ? tail.slice(colon + 2) : tail);
       }
       if (message.startsWith('NOQUEUE: reject: ')) {
-        if (message.includes(': 450 4.3.2 Service currently unavailable;')) return at('postscreen-retry', message, 17);
+        if (message.includes(': 450 4.3.2 Service currently unavailable;'))
+          return at('postscreen-retry', message, 17);
         return classifyReject('reject', message.slice(17));
       }
       break;

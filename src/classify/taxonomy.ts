@@ -426,8 +426,10 @@ export const EVENT_CLASSES = {
   'postscreen-retry': {
     tier: 'benign',
     program: 'postscreen',
-    meaning: 'postscreen told a client that passed its after-greeting tests to come back later (450 4.3.2), as those tests require.',
-    example: 'Oct 10 02:00:00 mail postfix/postscreen[780]: NOQUEUE: reject: RCPT from [203.0.113.9]:51234: 450 4.3.2 Service currently unavailable; from=<a@example.net>, to=<b@example.com>, proto=ESMTP, helo=<mx.example.net>',
+    meaning:
+      'postscreen told a client that passed its after-greeting tests to come back later (450 4.3.2), as those tests require.',
+    example:
+      'Oct 10 02:00:00 mail postfix/postscreen[780]: NOQUEUE: reject: RCPT from [203.0.113.9]:51234: 450 4.3.2 Service currently unavailable; from=<a@example.net>, to=<b@example.com>, proto=ESMTP, helo=<mx.example.net>',
   },
   'postscreen-disconnect': {
     tier: 'benign',
