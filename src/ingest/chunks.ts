@@ -24,14 +24,40 @@ async function isGzipFile(path: string): Promise<boolean> {
 export async function openChunks(
   path: string,
   stdin: Readable = process.stdin,
+  onBytesRead?: (bytes: number) => void,
 ): Promise<AsyncIterable<Buffer>> {
   if (path === '-') return sniffStdin(stdin);
   const gz = await isGzipFile(path);
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-  if (!gz) return raw;
+  if (!gz) return onBytesRead ? counted(raw, onBytesRead) : raw;
   const gunzip = createGunzip({ chunkSize: 1 << 20 });
   raw.on('error', (err) => gunzip.destroy(err));
+  if (onBytesRead) {
+    let read = 0;
+    raw.on('data', (chunk) => {
+      read += chunk.length;
+      onBytesRead(read);
+    });
+  }
   return raw.pipe(gunzip);
+}
+
+async function* counted(source: AsyncIterable<Buffer>, onBytesRead: (bytes: number) => void): AsyncIterable<Buffer> {
+  let read = 0;
+  for await (const chunk of source) {
+    read += chunk.length;
+    onBytesRead(read);
+    yield chunk;
+  }
+}
+
+async function* counted(source: AsyncIterable<Buffer>, onBytesRead: (bytes: number) => void): AsyncIterable<Buffer> {
+  let read = 0;
+  for await (const chunk of source) {
+    read += chunk.length;
+    onBytesRead(read);
+    yield chunk;
+  }
 }
 
 async function* sniffStdin(stdin: Readable): AsyncIterable<Buffer> {

@@ -6,6 +6,8 @@ export interface InputFile {
   path: string;
   /** Modification time in epoch ms (the reference for year inference), or null for stdin. */
   mtimeMs: number | null;
+  /** Size in bytes on disk (compressed size for gzip), or null for stdin. */
+  size: number | null;
 }
 
 /** Log files a directory is scanned for: mail.log*, maillog*, mail.err*, fail2ban.log*, and the daemons' own files. */
@@ -74,7 +76,7 @@ export async function expandInputs(
 ): Promise<{ files: InputFile[]; problems: ExpandProblem[] }> {
   const found: string[] = [];
   const problems: ExpandProblem[] = [];
-  const mtimes = new Map<string, number>();
+  const mtimes = new Map<string, { mtimeMs: number; size: number }>();
   for (const path of paths) {
     if (path === '-') {
       found.push(path);
@@ -106,21 +108,21 @@ export async function expandInputs(
         try {
           const s = await stat(full);
           if (!s.isFile()) continue;
-          mtimes.set(full, s.mtimeMs);
+          mtimes.set(full, { mtimeMs: s.mtimeMs, size: s.size });
           found.push(full);
         } catch (err) {
           problems.push({ path: full, message: describeFsError(err) });
         }
       }
     } else {
-      mtimes.set(path, info.mtimeMs);
+      mtimes.set(path, { mtimeMs: info.mtimeMs, size: info.size });
       found.push(path);
     }
   }
-  const files = orderRotated(found).map((path) => ({
-    path,
-    mtimeMs: path === '-' ? null : (mtimes.get(path) ?? null),
-  }));
+  const files = orderRotated(found).map((path) => {
+    const info = path === '-' ? undefined : mtimes.get(path);
+    return { path, mtimeMs: info?.mtimeMs ?? null, size: info?.size ?? null };
+  });
   return { files, problems };
 }
 

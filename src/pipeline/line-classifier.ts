@@ -8,8 +8,8 @@ import { type HeaderContext, parseHeader } from '../parse/header.js';
 import type { FileAccount } from './accounting.js';
 
 export type LineOutcome =
-  | { kind: 'event'; event: SecurityEvent }
-  | { kind: 'benign'; event: SecurityEvent }
+  | { kind: 'event'; event: SecurityEvent; raw: string; tsMs: number }
+  | { kind: 'benign'; event: SecurityEvent; raw: string; tsMs: number }
   | { kind: 'unrecognised'; program: string; message: string }
   | { kind: 'malformed'; reason: string }
   | { kind: 'blank' };
@@ -60,7 +60,7 @@ export class LineClassifier {
     if (match.user !== undefined && match.user !== '') event.user = match.user;
     if (match.detail !== undefined && match.detail !== '') event.detail = match.detail;
     event.source = `${this.file}:${lineNo}`;
-    return { kind: spec.tier === 'benign' ? 'benign' : 'event', event };
+    return { kind: spec.tier === 'benign' ? 'benign' : 'event', event, raw: text, tsMs: parsed.ts };
   }
 
   /** Classifies raw bytes, counting the outcome. `onInvalidUtf8` is told of lines that needed replacement characters. */

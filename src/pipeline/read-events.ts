@@ -35,6 +35,16 @@ export interface ReadWarning {
   fatal?: boolean;
 }
 
+/** Called once per event, synchronously, with the line it came from and its time in epoch ms. */
+export type EventSink = (event: SecurityEvent, raw: string, tsMs: number) => void;
+
+export interface ScanOptions extends ReadOptions {
+  /** Told how many input bytes (compressed size for gzip) have been read so far, and the total. */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Awaited after each chunk of input, so that a slow consumer can hold the reader back. */
+  betweenChunks?: () => Promise<void> | undefined;
+}
+
 export interface EventStream extends AsyncIterable<SecurityEvent> {
   /** Line accounting; complete once iteration has finished. */
   readonly stats: RunStats;
@@ -46,104 +56,151 @@ function displayName(path: string): string {
 
 /**
  * Reads every input (files, directories of rotated logs, gzip, `-` for stdin) and
- * yields one typed event per security-relevant line, oldest file first.
+ * hands each event to `sink` as soon as its line is classified, oldest file first.
+ * Returns the line accounting. This is the engine under `readEvents` and the audit.
  */
-export function readEvents(inputs: string[], options: ReadOptions = {}): EventStream {
+export async function scanInputs(inputs: string[], options: ScanOptions, sink: EventSink): Promise<RunStats> {
   if (options.tz !== undefined) assertValidZone(options.tz);
   const accounts: FileAccount[] = [];
   const warn = options.onWarning ?? (() => {});
   const maxWarnings = options.maxWarningsPerFile ?? 10;
   const sinceMs = options.since?.getTime() ?? Number.NEGATIVE_INFINITY;
   const untilMs = options.until?.getTime() ?? Number.POSITIVE_INFINITY;
-  const filterTime = options.since !== undefined || options.until !== undefined;
-
-  async function* generate(): AsyncGenerator<SecurityEvent> {
-    const { files, problems } = await expandInputs(inputs);
-    for (const p of problems) {
-      const account = new FileAccount(p.path);
-      account.error = p.message;
-      accounts.push(account);
-      warn({ file: p.path, message: p.message, fatal: true });
-    }
-    for (const input of files) {
-      const name = displayName(input.path);
-      const account = new FileAccount(name);
-      accounts.push(account);
-      const reference = options.now?.getTime() ?? input.mtimeMs ?? Date.now();
-      const classifier = new LineClassifier(
-        { years: new YearResolver(reference, options.tz, options.year), zone: options.tz },
-        name,
-      );
-      let pending: SecurityEvent[] = [];
-      let invalidUtf8 = 0;
-      const splitter = new LineSplitter({
-        line: (bytes, lineNo) => {
-          const outcome = classifier.classifyBytes(bytes, lineNo, account, (n) => {
-            invalidUtf8++;
-            if (invalidUtf8 <= maxWarnings)
-              warn({ file: name, line: n, message: 'invalid UTF-8 (decoded with replacement characters)' });
-          });
-          if (outcome.kind === 'malformed') {
-            if (account.malformed <= maxWarnings)
-              warn({ file: name, line: lineNo, message: `malformed line: ${outcome.reason}` });
-            return;
-          }
-          if (outcome.kind === 'event' || (outcome.kind === 'benign' && options.all)) {
-            const event = outcome.event;
-            if (filterTime) {
-              const t = Date.parse(event.ts);
-              if (t < sinceMs || t >= untilMs) return;
-            }
-            pending.push(event);
-          }
-        },
-        oversized: (lineNo, bytes) => {
-          account.lines++;
-          account.malformed++;
-          warn({
-            file: name,
-            line: lineNo,
-            message: `line of ${bytes} bytes exceeds the ${MAX_LINE_BYTES}-byte limit; skipped`,
-          });
-        },
-      });
-      try {
-        const chunks = await openChunks(input.path, options.stdin);
-        for await (const chunk of chunks) {
-          splitter.push(chunk);
-          if (pending.length > 0) {
-            const batch = pending;
-            pending = [];
-            yield* batch;
-          }
-        }
-        splitter.end();
-      } catch (err) {
-        const readAnything = splitter.linesSeen > 0;
-        const message = isTruncatedGzip(err)
-          ? `compressed data ends early (truncated gzip) after line ${splitter.linesSeen}; lines before it were read`
-          : `read error after line ${splitter.linesSeen}: ${describeFsError(err)}`;
-        if (!readAnything && !isTruncatedGzip(err)) account.error = describeFsError(err);
-        warn({
-          file: name,
-          line: splitter.linesSeen,
-          message,
-          fatal: !readAnything && !isTruncatedGzip(err),
-        });
-        splitter.end();
-      }
-      if (invalidUtf8 > maxWarnings)
-        warn({ file: name, message: `${invalidUtf8 - maxWarnings} more lines with invalid UTF-8` });
-      if (account.malformed > maxWarnings)
-        warn({ file: name, message: `${account.malformed - maxWarnings} more malformed lines` });
-      if (pending.length > 0) yield* pending;
-    }
+  const { files, problems } = await expandInputs(inputs);
+  for (const p of problems) {
+    const account = new FileAccount(p.path);
+    account.error = p.message;
+    accounts.push(account);
+    warn({ file: p.path, message: p.message, fatal: true });
   }
+  const totalBytes = files.reduce((sum, f) => sum + (f.size ?? 0), 0);
+  let bytesBefore = 0;
+  for (const input of files) {
+    const name = displayName(input.path);
+    const account = new FileAccount(name);
+    accounts.push(account);
+    const reference = options.now?.getTime() ?? input.mtimeMs ?? Date.now();
+    const classifier = new LineClassifier({ years: new YearResolver(reference, options.tz, options.year), zone: options.tz }, name);
+    let invalidUtf8 = 0;
+    const splitter = new LineSplitter({
+      line: (bytes, lineNo) => {
+        const outcome = classifier.classifyBytes(bytes, lineNo, account, (n) => {
+          invalidUtf8++;
+          if (invalidUtf8 <= maxWarnings) warn({ file: name, line: n, message: 'invalid UTF-8 (decoded with replacement characters)' });
+        });
+        if (outcome.kind === 'malformed') {
+          if (account.malformed <= maxWarnings) warn({ file: name, line: lineNo, message: `malformed line: ${outcome.reason}` });
+          return;
+        }
+        if (outcome.kind === 'event' || (outcome.kind === 'benign' && options.all)) {
+          if (outcome.tsMs < sinceMs || outcome.tsMs >= untilMs) return;
+          sink(outcome.event, outcome.raw, outcome.tsMs);
+        }
+      },
+      oversized: (lineNo, bytes) => {
+        account.lines++;
+        account.malformed++;
+        if (account.malformed <= maxWarnings) {
+          warn({ file: name, line: lineNo, message: `line of ${bytes} bytes exceeds the ${MAX_LINE_BYTES}-byte limit; skipped` });
+        }
+      },
+    });
+    try {
+      const chunks = await openChunks(input.path, options.stdin, (read) => options.onProgress?.(bytesBefore + read, totalBytes));
+      for await (const chunk of chunks) {
+        splitter.push(chunk);
+        const wait = options.betweenChunks?.();
+        if (wait) await wait;
+      }
+      splitter.end();
+    } catch (err) {
+      const truncated = isTruncatedGzip(err);
+      const readAnything = splitter.linesSeen > 0;
+      const message = truncated
+        ? `compressed data ends early (truncated gzip) after line ${splitter.linesSeen}; lines before it were read`
+        : `read error after line ${splitter.linesSeen}: ${describeFsError(err)}`;
+      if (!readAnything && !truncated) account.error = describeFsError(err);
+      warn({ file: name, line: splitter.linesSeen, message, fatal: !readAnything && !truncated });
+      splitter.end();
+    }
+    bytesBefore += input.size ?? 0;
+    if (invalidUtf8 > maxWarnings) warn({ file: name, message: `${invalidUtf8 - maxWarnings} more lines with invalid UTF-8` });
+    if (account.malformed > maxWarnings) warn({ file: name, message: `${account.malformed - maxWarnings} more malformed lines` });
+  }
+  return summarise(accounts.map((a) => a.snapshot()));
+}
 
+/**
+ * Reads every input and yields one typed event per security-relevant line,
+ * oldest file first. `stats` holds the line accounting once iteration ends.
+ */
+export function readEvents(inputs: string[], options: ReadOptions = {}): EventStream {
+  if (options.tz !== undefined) assertValidZone(options.tz);
+  let stats: RunStats = summarise([]);
+  const HIGH_WATER = 8192;
+  async function* generate(): AsyncGenerator<SecurityEvent> {
+    let pending: SecurityEvent[] = [];
+    let wakeConsumer: (() => void) | null = null;
+    let wakeProducer: (() => void) | null = null;
+    let done = false;
+    let failure: unknown = null;
+    const notify = () => {
+      const w = wakeConsumer;
+      wakeConsumer = null;
+      w?.();
+    };
+    const scan = scanInputs(
+      inputs,
+      {
+        ...options,
+        // Back-pressure: the reader waits between chunks while the consumer is behind.
+        betweenChunks: () =>
+          pending.length < HIGH_WATER
+            ? undefined
+            : new Promise<void>((resolve) => {
+                wakeProducer = resolve;
+                notify();
+              }),
+      },
+      (event) => {
+        pending.push(event);
+      },
+    )
+      .then((s) => {
+        stats = s;
+      })
+      .catch((err: unknown) => {
+        failure = err;
+      })
+      .finally(() => {
+        done = true;
+        notify();
+      });
+    for (;;) {
+      if (pending.length > 0) {
+        const batch = pending;
+        pending = [];
+        const p = wakeProducer as (() => void) | null;
+        wakeProducer = null;
+        p?.();
+        yield* batch;
+        continue;
+      }
+      if (done) break;
+      await new Promise<void>((resolve) => {
+        wakeConsumer = resolve;
+        // The producer may have queued events in the meantime without anyone to wake.
+        if (pending.length > 0 || done) notify();
+        else setImmediate(notify);
+      });
+    }
+    await scan;
+    if (failure) throw failure;
+  }
   return {
     [Symbol.asyncIterator]: () => generate(),
     get stats() {
-      return summarise(accounts.map((a) => a.snapshot()));
+      return stats;
     },
   };
 }
