@@ -51,14 +51,6 @@ async function* counted(source: AsyncIterable<Buffer>, onBytesRead: (bytes: numb
   }
 }
 
-async function* counted(source: AsyncIterable<Buffer>, onBytesRead: (bytes: number) => void): AsyncIterable<Buffer> {
-  let read = 0;
-  for await (const chunk of source) {
-    read += chunk.length;
-    onBytesRead(read);
-    yield chunk;
-  }
-}
 
 async function* sniffStdin(stdin: Readable): AsyncIterable<Buffer> {
   const iterator = stdin[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
