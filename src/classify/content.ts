@@ -48,9 +48,8 @@ export function classifyClamav(message: string): Match | null {
 export function classifyOpendkim(message: string): Match | null {
   const colon = message.indexOf(': ');
   const text = colon > 0 && colon < 20 ? message.slice(colon + 2) : message;
-  if (text.startsWith('DKIM verification successful') || text.startsWith('DKIM-Signature field added')) {
-    return { cls: 'content-clean' };
-  }
+  if (text.startsWith('DKIM-Signature field added')) return { cls: 'content-clean', detail: 'signed' };
+  if (text.startsWith('DKIM verification successful')) return { cls: 'content-clean', detail: 'verified' };
   if (
     text.startsWith('bad signature data') ||
     text.includes('verification failed') ||

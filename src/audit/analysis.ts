@@ -1,0 +1,66 @@
+import type { SecurityEvent } from '../classify/event.js';
+import type { EventClass } from '../classify/taxonomy.js';
+import type { AnyDetector, DetectContext } from '../detect/detector.js';
+import { bannedAddresses, fail2banCoverage } from '../detect/fail2ban-coverage.js';
+import { type Finding, severityRank } from '../findings/finding.js';
+import { DETECTORS } from './detectors.js';
+import { addStatistic, mergeStatistics, newStatistics, type StatisticsState } from './statistics.js';
+
+/**
+ * The mergeable state of an audit over some lines: every detector's state and the
+ * statistics. Chunks of a log analysed apart merge, in order, into the state of
+ * one pass over the whole log.
+ */
+export interface AnalysisState {
+  detectors: unknown[];
+  statistics: StatisticsState;
+}
+
+export class Analysis {
+  readonly state: AnalysisState;
+  private readonly byClass = new Map<EventClass, { detector: AnyDetector; index: number }[]>();
+
+  constructor(private readonly detectors: readonly AnyDetector[] = DETECTORS) {
+    this.state = { detectors: detectors.map((d) => d.create()), statistics: newStatistics() };
+    detectors.forEach((detector, index) => {
+      for (const cls of detector.classes) {
+        const list = this.byClass.get(cls) ?? [];
+        list.push({ detector, index });
+        this.byClass.set(cls, list);
+      }
+    });
+  }
+
+  /** The event sink: hand it to scanInputs. */
+  readonly add = (event: SecurityEvent, raw: string, tsMs: number): void => {
+    addStatistic(this.state.statistics, event, tsMs);
+    const targets = this.byClass.get(event.class);
+    if (!targets) return;
+    for (const { detector, index } of targets) detector.add(this.state.detectors[index], event, tsMs, raw);
+  };
+
+  /** Merges the state of the chunk that follows this one. */
+  merge(later: AnalysisState): void {
+    this.detectors.forEach((d, i) => d.merge(this.state.detectors[i], later.detectors[i]));
+    mergeStatistics(this.state.statistics, later.statistics);
+  }
+
+  findings(subnetMin: number): Finding[] {
+    const f2bIndex = this.detectors.indexOf(fail2banCoverage);
+    const f2bState =
+      f2bIndex >= 0 ? (this.state.detectors[f2bIndex] as Parameters<typeof bannedAddresses>[0]) : null;
+    const stats = this.state.statistics;
+    const ctx: DetectContext = {
+      subnetMin,
+      banned: f2bState ? bannedAddresses(f2bState) : new Set(),
+      fail2banSeen: f2bState ? f2bState.fail2banLines > 0 : false,
+      periodFrom: Number.isFinite(stats.first) ? stats.first : null,
+      periodTo: Number.isFinite(stats.last) ? stats.last : null,
+    };
+    const all = this.detectors.flatMap((d, i) => d.findings(this.state.detectors[i], ctx));
+    return all.sort((a, b) => {
+      if (a.kind !== b.kind) return a.kind === 'issue' ? -1 : 1;
+      return severityRank(b.severity) - severityRank(a.severity);
+    });
+  }
+}

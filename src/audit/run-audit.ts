@@ -1,0 +1,41 @@
+import { fail2banCoverage } from '../detect/fail2ban-coverage.js';
+import type { Finding, Severity } from '../findings/finding.js';
+import { severityRank } from '../findings/finding.js';
+import type { RunStats } from '../pipeline/accounting.js';
+import { type ScanOptions, scanInputs } from '../pipeline/read-events.js';
+import type { AuditReport } from '../report/model.js';
+import { Analysis } from './analysis.js';
+import { DETECTORS } from './detectors.js';
+import { redactReport } from './redact.js';
+import { buildReport } from './report-builder.js';
+
+export interface AuditOptions extends ScanOptions {
+  /** A subnet is named when at least this many of its addresses take part (default 3). */
+  subnetMin?: number;
+  redact?: boolean;
+}
+
+export const DEFAULT_SUBNET_MIN = 3;
+
+/** Reads the logs once and returns the analyst's report. */
+export async function runAudit(
+  inputs: string[],
+  options: AuditOptions = {},
+): Promise<{ report: AuditReport; run: RunStats }> {
+  const analysis = new Analysis();
+  const run = await scanInputs(inputs, { ...options, all: true }, analysis.add);
+  const findings = analysis.findings(options.subnetMin ?? DEFAULT_SUBNET_MIN);
+  const f2b = analysis.state.detectors[DETECTORS.indexOf(fail2banCoverage)] as {
+    banCount: Record<string, number>;
+  };
+  let report = buildReport(findings, analysis.state.statistics, run, { ...f2b.banCount });
+  if (options.redact) report = redactReport(report);
+  return { report, run };
+}
+
+/** Whether any open finding is at least as severe as `threshold` (for --fail-on). */
+export function hasOpenAtLeast(findings: Finding[], threshold: Severity): boolean {
+  return findings.some(
+    (f) => f.kind === 'issue' && f.status === 'open' && severityRank(f.severity) >= severityRank(threshold),
+  );
+}

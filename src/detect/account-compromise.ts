@@ -1,0 +1,165 @@
+import type { Finding, FindingSource } from '../findings/finding.js';
+import type { Detector } from './detector.js';
+import { evidence, mergeSamples, newSamples, type Samples, sample } from './tally.js';
+
+/** Per address and user: failures before the first success, that success, failures after it. */
+interface Pair {
+  ip: string;
+  user: string;
+  /** Failed attempts before the first success, counted as the auth-brute-force detector counts them. */
+  failsBefore: number;
+  saslBefore: number;
+  loginBefore: number;
+  authBefore: number;
+  success: number | null;
+  successSource: string | null;
+  failsAfter: number;
+  firstFail: number;
+}
+
+interface State {
+  pairs: Map<string, Pair>;
+  samples: Samples;
+}
+
+/** Fewer failures than this before a success is a typo, not a guessed password. */
+export const MIN_FAILURES = 3;
+
+const FAILURES = new Set(['sasl-auth-failure', 'mail-login-failure', 'auth-password-mismatch']);
+
+function pair(s: State, ip: string, user: string): Pair {
+  const key = `${ip}\u0000${user}`;
+  let p = s.pairs.get(key);
+  if (!p) {
+    p = {
+      ip,
+      user,
+      failsBefore: 0,
+      saslBefore: 0,
+      loginBefore: 0,
+      authBefore: 0,
+      success: null,
+      successSource: null,
+      failsAfter: 0,
+      firstFail: Number.POSITIVE_INFINITY,
+    };
+    s.pairs.set(key, p);
+  }
+  return p;
+}
+
+/** A successful login from an address that had just failed for the same user (or, when failures carry no user, for any). */
+export const accountCompromise: Detector<State> = {
+  id: 'account-compromise-suspected',
+  classes: [
+    'sasl-auth-failure',
+    'mail-login-failure',
+    'auth-password-mismatch',
+    'sasl-auth-success',
+    'mail-login-success',
+  ],
+  create: () => ({ pairs: new Map(), samples: newSamples() }),
+  add(s, e, tsMs, raw) {
+    if (!e.ip) return;
+    const user = e.user ?? '';
+    if (FAILURES.has(e.class)) {
+      const p = pair(s, e.ip, user);
+      if (p.success === null) {
+        if (e.class === 'sasl-auth-failure') p.saslBefore++;
+        else if (e.class === 'mail-login-failure') p.loginBefore += Number(e.detail) || 1;
+        else p.authBefore++;
+        p.failsBefore = Math.max(p.authBefore, p.saslBefore + p.loginBefore);
+        p.firstFail = Math.min(p.firstFail, tsMs);
+      } else p.failsAfter++;
+      sample(s.samples, `${e.ip} ${user}`, raw, e.source);
+      return;
+    }
+    // A success ends the "before" segment of its pair, and of the address's failures that carry no user.
+    for (const p of [pair(s, e.ip, user), pair(s, e.ip, '')]) {
+      if (p.success === null) {
+        p.success = tsMs;
+        p.successSource = `${raw}\u0000${e.source}`;
+      }
+    }
+  },
+  merge(into, later) {
+    for (const [key, b] of later.pairs) {
+      const a = into.pairs.get(key);
+      if (!a) {
+        into.pairs.set(key, b);
+        continue;
+      }
+      a.firstFail = Math.min(a.firstFail, b.firstFail);
+      if (a.success === null) {
+        a.saslBefore += b.saslBefore;
+        a.loginBefore += b.loginBefore;
+        a.authBefore += b.authBefore;
+        a.failsBefore = Math.max(a.authBefore, a.saslBefore + a.loginBefore);
+        a.success = b.success;
+        a.successSource = b.successSource;
+        a.failsAfter = b.failsAfter;
+      } else a.failsAfter += b.failsBefore + b.failsAfter;
+    }
+    mergeSamples(into.samples, later.samples);
+  },
+  findings(s, ctx): Finding[] {
+    const hits = [...s.pairs.values()]
+      .filter((p) => p.success !== null && p.failsBefore >= MIN_FAILURES)
+      .sort((a, b) => a.success! - b.success!);
+    if (hits.length === 0) return [];
+    const sources: FindingSource[] = hits.map((p) => ({
+      source: p.ip,
+      kind: 'address',
+      count: p.failsBefore,
+      first: new Date(p.firstFail).toISOString(),
+      last: new Date(p.success!).toISOString(),
+      ...(p.user ? { users: [p.user] } : {}),
+      banned: ctx.banned.has(p.ip),
+    }));
+    const successEvidence = hits
+      .filter((p) => p.successSource)
+      .slice(0, 3)
+      .map((p) => {
+        const [line, source] = p.successSource!.split('\u0000');
+        return { line: line!, source: source! };
+      });
+    const users = [...new Set(hits.map((p) => p.user).filter(Boolean))];
+    return [
+      {
+        id: 'account-compromise-suspected',
+        kind: 'issue',
+        title: `Possible account compromise: ${users.slice(0, 3).join(', ') || 'a login'} succeeded after failed attempts`,
+        severity: 'critical',
+        severityRule: `critical whenever a login succeeds from an address that failed ${MIN_FAILURES}+ times for the same user before (fewer is taken for a typo)`,
+        status: 'open',
+        description: hits
+          .slice(0, 5)
+          .map(
+            (p) =>
+              `${p.user || '(user not logged)'} logged in from ${p.ip} at ${new Date(p.success!).toISOString()} after ${p.failsBefore} failed attempts from that address`,
+          )
+          .join('; ')
+          .concat('. Such an address is not exempted from blocking: it guessed the password.'),
+        sources,
+        evidence: [...evidence(s.samples, 3), ...successEvidence],
+        rootCause: 'A password was guessed (or reused from a leak) after a brute-force run.',
+        recommendation: {
+          summary: `Reset the password of ${users.join(', ') || 'the account'} now, end its sessions, check what it sent (mail queue, Sent folder) and its forwarding and sieve rules, then block the address.`,
+          dockerMailserver: [
+            ...users.map((u) => `docker exec mailserver setup email update ${u}`),
+            ...users.map((u) => `docker exec mailserver doveadm kick ${u}`),
+            ...hits.map((p) => `docker exec mailserver setup fail2ban ban ${p.ip}`),
+            'docker exec mailserver postqueue -p',
+          ],
+          plainHost: [
+            ...users.map((u) => `doveadm pw -s SHA512-CRYPT   # then replace ${u}'s hash in the passdb`),
+            ...users.map((u) => `doveadm kick ${u}`),
+            ...hits.map((p) => `fail2ban-client set dovecot banip ${p.ip}`),
+            'postqueue -p',
+          ],
+        },
+        metrics: { accounts: users.length, addresses: new Set(hits.map((p) => p.ip)).size },
+      },
+    ];
+  },
+};

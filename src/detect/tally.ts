@@ -1,0 +1,222 @@
+import type { Evidence, FindingSource } from '../findings/finding.js';
+import { subnetOf } from './subnets.js';
+
+/** What one source did, kept small and mergeable across chunks of a log. */
+export interface Tally {
+  count: number;
+  first: number;
+  last: number;
+  classes: Record<string, number>;
+  users: string[];
+  /** Up to TIMES_KEPT attempt times, for rhythm and windows. */
+  times: number[];
+}
+
+const USERS_KEPT = 25;
+const TIMES_KEPT = 4000;
+
+export function newTally(): Tally {
+  return {
+    count: 0,
+    first: Number.POSITIVE_INFINITY,
+    last: Number.NEGATIVE_INFINITY,
+    classes: {},
+    users: [],
+    times: [],
+  };
+}
+
+export function addTo(t: Tally, tsMs: number, cls: string, weight = 1, user?: string): void {
+  t.count += weight;
+  if (tsMs < t.first) t.first = tsMs;
+  if (tsMs > t.last) t.last = tsMs;
+  t.classes[cls] = (t.classes[cls] ?? 0) + weight;
+  if (user && t.users.length < USERS_KEPT && !t.users.includes(user)) t.users.push(user);
+  if (t.times.length < TIMES_KEPT) t.times.push(tsMs);
+}
+
+export function mergeTally(into: Tally, from: Tally): void {
+  into.count += from.count;
+  into.first = Math.min(into.first, from.first);
+  into.last = Math.max(into.last, from.last);
+  for (const [k, v] of Object.entries(from.classes)) into.classes[k] = (into.classes[k] ?? 0) + v;
+  for (const u of from.users)
+    if (into.users.length < USERS_KEPT && !into.users.includes(u)) into.users.push(u);
+  for (const t of from.times) {
+    if (into.times.length >= TIMES_KEPT) break;
+    into.times.push(t);
+  }
+}
+
+export type Tallies = Map<string, Tally>;
+
+export function tallyFor(map: Tallies, key: string): Tally {
+  let t = map.get(key);
+  if (!t) {
+    t = newTally();
+    map.set(key, t);
+  }
+  return t;
+}
+
+export function mergeTallies(into: Tallies, from: Tallies): void {
+  for (const [k, t] of from) {
+    const mine = into.get(k);
+    if (mine) mergeTally(mine, t);
+    else into.set(k, t);
+  }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function addressSource(ip: string, t: Tally, banned?: boolean): FindingSource {
+  const s: FindingSource = {
+    source: ip,
+    kind: 'address',
+    count: t.count,
+    first: iso(t.first),
+    last: iso(t.last),
+    classes: { ...t.classes },
+  };
+  if (t.users.length > 0) s.users = [...t.users];
+  if (banned !== undefined) s.banned = banned;
+  return s;
+}
+
+export interface SubnetGroup {
+  subnet: string;
+  addresses: string[];
+  tally: Tally;
+}
+
+/** Groups per-address tallies by /24 (IPv6 /64), keeping the groups with at least `min` addresses. */
+export function subnetGroups(byAddress: Tallies, min: number): SubnetGroup[] {
+  const groups = new Map<string, SubnetGroup>();
+  for (const [ip, t] of byAddress) {
+    const subnet = subnetOf(ip);
+    let g = groups.get(subnet);
+    if (!g) {
+      g = { subnet, addresses: [], tally: newTally() };
+      groups.set(subnet, g);
+    }
+    g.addresses.push(ip);
+    mergeTally(g.tally, t);
+  }
+  return [...groups.values()]
+    .filter((g) => g.addresses.length >= min)
+    .sort((a, b) => b.tally.count - a.tally.count);
+}
+
+export function subnetSource(g: SubnetGroup): FindingSource {
+  return {
+    source: g.subnet,
+    kind: 'subnet',
+    count: g.tally.count,
+    addresses: g.addresses.length,
+    first: iso(g.tally.first),
+    last: iso(g.tally.last),
+    classes: { ...g.tally.classes },
+    ...(g.tally.users.length > 0 ? { users: [...g.tally.users] } : {}),
+  };
+}
+
+/**
+ * The sources of a finding: named subnets first (each standing for its addresses),
+ * then the addresses outside them, most active first, at most `limit` in all.
+ */
+export function findingSources(
+  byAddress: Tallies,
+  subnetMin: number,
+  limit = 25,
+  banned?: Set<string>,
+): FindingSource[] {
+  const groups = subnetGroups(byAddress, subnetMin);
+  const inGroups = new Set(groups.flatMap((g) => g.addresses));
+  const sources: FindingSource[] = groups.map(subnetSource);
+  const rest = [...byAddress.entries()]
+    .filter(([ip]) => !inGroups.has(ip))
+    .sort((a, b) => b[1].count - a[1].count);
+  for (const [ip, t] of rest) sources.push(addressSource(ip, t, banned ? banned.has(ip) : undefined));
+  return sources.slice(0, limit);
+}
+
+/** Keeps the first few evidence lines, preferring distinct sources. */
+export interface Samples {
+  items: (Evidence & { key: string })[];
+}
+
+const SAMPLES_KEPT = 5;
+
+export function newSamples(): Samples {
+  return { items: [] };
+}
+
+export function sample(s: Samples, key: string, line: string, source: string): void {
+  if (s.items.length >= SAMPLES_KEPT * 2) return;
+  s.items.push({ key, line, source });
+}
+
+export function mergeSamples(into: Samples, from: Samples): void {
+  for (const item of from.items) {
+    if (into.items.length >= SAMPLES_KEPT * 2) break;
+    into.items.push(item);
+  }
+}
+
+export function evidence(s: Samples, limit = SAMPLES_KEPT): Evidence[] {
+  const seen = new Set<string>();
+  const picked: Evidence[] = [];
+  for (const item of s.items) {
+    if (picked.length >= limit) break;
+    if (seen.has(item.key)) continue;
+    seen.add(item.key);
+    picked.push({ line: item.line, source: item.source });
+  }
+  for (const item of s.items) {
+    if (picked.length >= limit) break;
+    if (!picked.some((p) => p.source === item.source)) picked.push({ line: item.line, source: item.source });
+  }
+  return picked;
+}
+
+/** "every 1-3 minutes": the middle half of the intervals between consecutive attempts. */
+export function rhythm(times: number[]): string | null {
+  if (times.length < 3) return null;
+  const sorted = [...times].sort((a, b) => a - b);
+  const gaps: number[] = [];
+  for (let i = 1; i < sorted.length; i++) gaps.push(sorted[i]! - sorted[i - 1]!);
+  gaps.sort((a, b) => a - b);
+  const q = (p: number) => gaps[Math.min(gaps.length - 1, Math.floor(p * gaps.length))]!;
+  return `every ${describeSpan(q(0.25), q(0.75))}`;
+}
+
+function describeSpan(lowMs: number, highMs: number): string {
+  const units: [number, string][] = [
+    [86_400_000, 'day'],
+    [3_600_000, 'hour'],
+    [60_000, 'minute'],
+    [1000, 'second'],
+  ];
+  const [size, name] = units.find(([u]) => highMs >= u * 1.5) ?? [1000, 'second'];
+  const lo = Math.max(0, Math.round(lowMs / size));
+  const hi = Math.max(1, Math.round(highMs / size));
+  if (lo === hi) return `~${hi} ${name}${hi === 1 ? '' : 's'}`;
+  return `${lo}-${hi} ${name}s`;
+}
+
+/** Largest number of attempts within any window of `windowMs`. */
+export function maxInWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end++) {
+    while (sorted[end]! - sorted[start]! > windowMs) start++;
+    best = Math.max(best, end - start + 1);
+  }
+  return best;
+}
+
+export function ratePerHour(t: Tally): number {
+  const hours = Math.max((t.last - t.first) / 3_600_000, 1 / 60);
+  return t.count / hours;
+}
