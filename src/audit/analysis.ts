@@ -41,7 +41,9 @@ export class Analysis {
 
   /** Merges the state of the chunk that follows this one. */
   merge(later: AnalysisState): void {
-    this.detectors.forEach((d, i) => d.merge(this.state.detectors[i], later.detectors[i]));
+    this.detectors.forEach((d, i) => {
+      d.merge(this.state.detectors[i], later.detectors[i]);
+    });
     mergeStatistics(this.state.statistics, later.statistics);
   }
 

@@ -193,7 +193,8 @@ export function timeSeries(
     const i = Math.floor((hour - start) / step);
     for (const [name, v] of Object.entries(row)) {
       if (!only(name)) continue;
-      const arr = (series[name] ??= new Array(n).fill(0));
+      series[name] ??= new Array(n).fill(0);
+      const arr = series[name]!;
       arr[i] = (arr[i] ?? 0) + v;
     }
   }

@@ -129,8 +129,11 @@ export const fail2banCoverage: Detector<State> = {
     const gaps: Record<string, { ip: string; count: number }[]> = {};
     for (const [ip, t] of s.byAddress) {
       if (banned.has(ip)) continue;
-      for (const [cls, n] of Object.entries(t.classes))
-        if (n >= REPEATED) (gaps[cls] ??= []).push({ ip, count: n });
+      for (const [cls, n] of Object.entries(t.classes)) {
+        if (n < REPEATED) continue;
+        gaps[cls] ??= [];
+        gaps[cls]!.push({ ip, count: n });
+      }
     }
     const classes = Object.keys(gaps).sort((a, b) => gaps[b]!.length - gaps[a]!.length);
     if (classes.length === 0) return findings;

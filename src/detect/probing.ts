@@ -116,7 +116,7 @@ export const recipientHarvesting = probeDetector({
   id: 'recipient-harvesting',
   classes: ['unknown-recipient'],
   title: 'Recipient harvesting (directory attack)',
-  severity: (total, worst) => ({
+  severity: (_total, worst) => ({
     level: worst >= 20 ? 'medium' : 'low',
     rule: `medium when one address probes 20+ unknown recipients; low below (here: at most ${worst})`,
   }),
