@@ -200,3 +200,16 @@ export function timeSeries(
   }
   return { bucketSeconds: step * 3600, buckets, series };
 }
+
+/** Counts an event's address that became known only after its piece was analysed (parallel reading). */
+export function attributeAddress(s: StatisticsState, ip: string, cls: string): void {
+  let a = s.byAddress.get(ip);
+  if (!a && s.byAddress.size < ADDRESSES_KEPT) {
+    a = { count: 0, classes: {} };
+    s.byAddress.set(ip, a);
+  }
+  if (a) {
+    a.count++;
+    a.classes[cls] = (a.classes[cls] ?? 0) + 1;
+  }
+}

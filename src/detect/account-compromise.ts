@@ -1,4 +1,4 @@
-import type { Finding, FindingSource } from '../findings/finding.js';
+import type { Evidence, Finding, FindingSource } from '../findings/finding.js';
 import type { Detector } from './detector.js';
 import { evidence, mergeSamples, newSamples, type Samples, sample } from './tally.js';
 
@@ -15,11 +15,12 @@ interface Pair {
   successSource: string | null;
   failsAfter: number;
   firstFail: number;
+  /** The first failure lines of this pair, as evidence. */
+  evidence: Evidence[];
 }
 
 interface State {
   pairs: Map<string, Pair>;
-  samples: Samples;
 }
 
 /** Fewer failures than this before a success is a typo, not a guessed password. */
@@ -42,6 +43,7 @@ function pair(s: State, ip: string, user: string): Pair {
       successSource: null,
       failsAfter: 0,
       firstFail: Number.POSITIVE_INFINITY,
+      evidence: [],
     };
     s.pairs.set(key, p);
   }
@@ -58,7 +60,7 @@ export const accountCompromise: Detector<State> = {
     'sasl-auth-success',
     'mail-login-success',
   ],
-  create: () => ({ pairs: new Map(), samples: newSamples() }),
+  create: () => ({ pairs: new Map() }),
   add(s, e, tsMs, raw) {
     if (!e.ip) return;
     const user = e.user ?? '';
@@ -70,8 +72,8 @@ export const accountCompromise: Detector<State> = {
         else p.authBefore++;
         p.failsBefore = Math.max(p.authBefore, p.saslBefore + p.loginBefore);
         p.firstFail = Math.min(p.firstFail, tsMs);
+        if (p.evidence.length < 3) p.evidence.push({ line: raw, source: e.source });
       } else p.failsAfter++;
-      sample(s.samples, `${e.ip} ${user}`, raw, e.source);
       return;
     }
     // A success ends the "before" segment of its pair, and of the address's failures that carry no user.
@@ -98,9 +100,9 @@ export const accountCompromise: Detector<State> = {
         a.success = b.success;
         a.successSource = b.successSource;
         a.failsAfter = b.failsAfter;
+        for (const ev of b.evidence) if (a.evidence.length < 3) a.evidence.push(ev);
       } else a.failsAfter += b.failsBefore + b.failsAfter;
     }
-    mergeSamples(into.samples, later.samples);
   },
   findings(s, ctx): Finding[] {
     const hits = [...s.pairs.values()]
@@ -141,7 +143,7 @@ export const accountCompromise: Detector<State> = {
           .join('; ')
           .concat('. Such an address is not exempted from blocking: it guessed the password.'),
         sources,
-        evidence: [...evidence(s.samples, 3), ...successEvidence],
+        evidence: [...hits.slice(0, 2).flatMap((p) => p.evidence), ...successEvidence],
         rootCause: 'A password was guessed (or reused from a leak) after a brute-force run.',
         recommendation: {
           summary: `Reset the password of ${users.join(', ') || 'the account'} now, end its sessions, check what it sent (mail queue, Sent folder) and its forwarding and sieve rules, then block the address.`,

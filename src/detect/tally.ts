@@ -163,20 +163,21 @@ export function mergeSamples(into: Samples, from: Samples): void {
   }
 }
 
+/** The kept lines, distinct sources first, then in the order they were logged. */
 export function evidence(s: Samples, limit = SAMPLES_KEPT): Evidence[] {
   const seen = new Set<string>();
-  const picked: Evidence[] = [];
-  for (const item of s.items) {
-    if (picked.length >= limit) break;
-    if (seen.has(item.key)) continue;
+  const picked = new Set<number>();
+  s.items.forEach((item, i) => {
+    if (picked.size >= limit || seen.has(item.key)) return;
     seen.add(item.key);
-    picked.push({ line: item.line, source: item.source });
-  }
-  for (const item of s.items) {
-    if (picked.length >= limit) break;
-    if (!picked.some((p) => p.source === item.source)) picked.push({ line: item.line, source: item.source });
-  }
-  return picked;
+    picked.add(i);
+  });
+  s.items.forEach((_item, i) => {
+    if (picked.size < limit) picked.add(i);
+  });
+  return [...picked]
+    .sort((a, b) => a - b)
+    .map((i) => ({ line: s.items[i]!.line, source: s.items[i]!.source }));
 }
 
 /** "every 1-3 minutes": the middle half of the intervals between consecutive attempts. */

@@ -42,7 +42,10 @@ export async function openChunks(
   return raw.pipe(gunzip);
 }
 
-async function* counted(source: AsyncIterable<Buffer>, onBytesRead: (bytes: number) => void): AsyncIterable<Buffer> {
+async function* counted(
+  source: AsyncIterable<Buffer>,
+  onBytesRead: (bytes: number) => void,
+): AsyncIterable<Buffer> {
   let read = 0;
   for await (const chunk of source) {
     read += chunk.length;
@@ -50,7 +53,6 @@ async function* counted(source: AsyncIterable<Buffer>, onBytesRead: (bytes: numb
     yield chunk;
   }
 }
-
 
 async function* sniffStdin(stdin: Readable): AsyncIterable<Buffer> {
   const iterator = stdin[Symbol.asyncIterator]() as AsyncIterator<Buffer>;

@@ -15,7 +15,13 @@ export class LineSplitter {
   private skipping = 0;
   private lineNo = 0;
 
-  constructor(private readonly handler: LineHandler) {}
+  constructor(
+    private readonly handler: LineHandler,
+    /** Lines before this splitter's first one, when it reads a later part of a file. */
+    firstLineOffset = 0,
+  ) {
+    this.lineNo = firstLineOffset;
+  }
 
   get linesSeen(): number {
     return this.lineNo;

@@ -28,6 +28,18 @@ export function maskShape(program: string, message: string): string {
   return `${program || '(no program)'}: ${masked}`;
 }
 
+export interface FileAccountData {
+  file: string;
+  lines: number;
+  classified: number;
+  benign: number;
+  unrecognised: number;
+  malformed: number;
+  byClass: [string, number][];
+  shapes: [string, { count: number; example: string }][];
+  error?: string;
+}
+
 export class FileAccount {
   lines = 0;
   classified = 0;
@@ -50,6 +62,37 @@ export class FileAccount {
     const entry = this.shapes.get(shape);
     if (entry) entry.count++;
     else if (this.shapes.size < SHAPE_LIMIT) this.shapes.set(shape, { count: 1, example: source });
+  }
+
+  /** Everything counted, as plain data that can cross to another thread. */
+  toData(): FileAccountData {
+    const data: FileAccountData = {
+      file: this.file,
+      lines: this.lines,
+      classified: this.classified,
+      benign: this.benign,
+      unrecognised: this.unrecognised,
+      malformed: this.malformed,
+      byClass: [...this.byClass.entries()],
+      shapes: [...this.shapes.entries()],
+    };
+    if (this.error !== undefined) data.error = this.error;
+    return data;
+  }
+
+  /** Adds the counts of a later part of the same file. */
+  absorb(d: FileAccountData): void {
+    this.lines += d.lines;
+    this.classified += d.classified;
+    this.benign += d.benign;
+    this.unrecognised += d.unrecognised;
+    this.malformed += d.malformed;
+    for (const [cls, n] of d.byClass) this.byClass.set(cls, (this.byClass.get(cls) ?? 0) + n);
+    for (const [shape, v] of d.shapes) {
+      const mine = this.shapes.get(shape);
+      if (mine) mine.count += v.count;
+      else if (this.shapes.size < SHAPE_LIMIT) this.shapes.set(shape, { ...v });
+    }
   }
 
   snapshot(topShapes = 10): FileStats {

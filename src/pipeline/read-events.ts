@@ -1,11 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { SecurityEvent } from '../classify/event.js';
 import { openChunks } from '../ingest/chunks.js';
-import { LineSplitter, MAX_LINE_BYTES } from '../ingest/line-splitter.js';
+import { LineSplitter } from '../ingest/line-splitter.js';
 import { describeFsError, expandInputs } from '../ingest/paths.js';
 import { assertValidZone, YearResolver } from '../parse/time.js';
 import { FileAccount, type RunStats, summarise } from './accounting.js';
 import { LineClassifier } from './line-classifier.js';
+import { lineHandler } from './line-handler.js';
 
 export interface ReadOptions {
   /** Also yield benign events (logins, deliveries, connects). */
@@ -80,33 +81,17 @@ export async function scanInputs(inputs: string[], options: ScanOptions, sink: E
     const account = new FileAccount(name);
     accounts.push(account);
     const reference = options.now?.getTime() ?? input.mtimeMs ?? Date.now();
-    const classifier = new LineClassifier({ years: new YearResolver(reference, options.tz, options.year), zone: options.tz }, name);
-    let invalidUtf8 = 0;
-    const splitter = new LineSplitter({
-      line: (bytes, lineNo) => {
-        const outcome = classifier.classifyBytes(bytes, lineNo, account, (n) => {
-          invalidUtf8++;
-          if (invalidUtf8 <= maxWarnings) warn({ file: name, line: n, message: 'invalid UTF-8 (decoded with replacement characters)' });
-        });
-        if (outcome.kind === 'malformed') {
-          if (account.malformed <= maxWarnings) warn({ file: name, line: lineNo, message: `malformed line: ${outcome.reason}` });
-          return;
-        }
-        if (outcome.kind === 'event' || (outcome.kind === 'benign' && options.all)) {
-          if (outcome.tsMs < sinceMs || outcome.tsMs >= untilMs) return;
-          sink(outcome.event, outcome.raw, outcome.tsMs);
-        }
-      },
-      oversized: (lineNo, bytes) => {
-        account.lines++;
-        account.malformed++;
-        if (account.malformed <= maxWarnings) {
-          warn({ file: name, line: lineNo, message: `line of ${bytes} bytes exceeds the ${MAX_LINE_BYTES}-byte limit; skipped` });
-        }
-      },
-    });
+    const classifier = new LineClassifier(
+      { years: new YearResolver(reference, options.tz, options.year), zone: options.tz },
+      name,
+    );
+    const counters = { invalidUtf8: 0 };
+    const handling = { all: options.all === true, sinceMs, untilMs, maxWarnings };
+    const splitter = new LineSplitter(lineHandler(name, classifier, account, handling, sink, warn, counters));
     try {
-      const chunks = await openChunks(input.path, options.stdin, (read) => options.onProgress?.(bytesBefore + read, totalBytes));
+      const chunks = await openChunks(input.path, options.stdin, (read) =>
+        options.onProgress?.(bytesBefore + read, totalBytes),
+      );
       for await (const chunk of chunks) {
         splitter.push(chunk);
         const wait = options.betweenChunks?.();
@@ -124,8 +109,10 @@ export async function scanInputs(inputs: string[], options: ScanOptions, sink: E
       splitter.end();
     }
     bytesBefore += input.size ?? 0;
-    if (invalidUtf8 > maxWarnings) warn({ file: name, message: `${invalidUtf8 - maxWarnings} more lines with invalid UTF-8` });
-    if (account.malformed > maxWarnings) warn({ file: name, message: `${account.malformed - maxWarnings} more malformed lines` });
+    if (counters.invalidUtf8 > maxWarnings)
+      warn({ file: name, message: `${counters.invalidUtf8 - maxWarnings} more lines with invalid UTF-8` });
+    if (account.malformed > maxWarnings)
+      warn({ file: name, message: `${account.malformed - maxWarnings} more malformed lines` });
   }
   return summarise(accounts.map((a) => a.snapshot()));
 }

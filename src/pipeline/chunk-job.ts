@@ -1,0 +1,45 @@
+import type { FileAccountData } from './accounting.js';
+import type { ReadWarning } from './read-events.js';
+
+/** What the main thread sends a worker: one piece of one file, cut at a line boundary. */
+export interface ChunkJob {
+  id: number;
+  mode: 'audit' | 'events';
+  file: string;
+  bytes: Uint8Array;
+  /** Lines of the file before this piece. */
+  firstLine: number;
+  /** The last piece of the file: its last line may lack a newline. */
+  final: boolean;
+  reference: number;
+  tz?: string;
+  year?: number;
+  all: boolean;
+  sinceMs: number;
+  untilMs: number;
+  maxWarnings: number;
+}
+
+/** A `warning: TLS library problem` line whose address lies in an earlier piece. */
+export interface PendingTls {
+  key: string;
+  /** events mode: the index of its placeholder in `lines`. */
+  index: number;
+  /** events mode: the event's JSON without the address, to be completed. */
+  event?: Record<string, unknown>;
+  class: string;
+}
+
+export interface ChunkResult {
+  id: number;
+  account: FileAccountData;
+  warnings: ReadWarning[];
+  invalidUtf8: number;
+  /** audit mode: the analysis state of the piece. */
+  state?: unknown;
+  /** events mode: one NDJSON line per event, in order. */
+  lines?: string[];
+  /** The last TLS failure per process seen in this piece, for the pieces after it. */
+  tlsTail: [string, { ip: string; port?: number }][];
+  pendingTls: PendingTls[];
+}

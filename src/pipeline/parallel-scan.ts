@@ -1,0 +1,258 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { openChunks } from '../ingest/chunks.js';
+import { MAX_LINE_BYTES } from '../ingest/line-splitter.js';
+import { describeFsError, expandInputs } from '../ingest/paths.js';
+import { assertValidZone } from '../parse/time.js';
+import { FileAccount, type RunStats, summarise } from './accounting.js';
+import type { ChunkJob, ChunkResult } from './chunk-job.js';
+import type { ScanOptions } from './read-events.js';
+
+/** How each piece's result is used, in file order. */
+export interface ParallelConsumer {
+  mode: 'audit' | 'events';
+  /** audit: merge the piece's analysis state. */
+  state?: (state: unknown) => void;
+  /** audit: an address found for a TLS detail line of an earlier piece. */
+  lateAddress?: (ip: string, cls: string) => void;
+  /** events: the piece's NDJSON lines. */
+  lines?: (lines: string[]) => Promise<void> | void;
+}
+
+export interface ParallelOptions {
+  /** Worker threads (default: the machine's cores). */
+  workers?: number;
+  /** Bytes per piece (default 8 MiB); tests use tiny pieces so that sessions cross boundaries. */
+  pieceBytes?: number;
+}
+
+class WorkerPool {
+  private readonly idle: Worker[] = [];
+  private readonly waiting: ((w: Worker) => void)[] = [];
+  private readonly all: Worker[] = [];
+
+  constructor(size: number) {
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(new URL('./scan-worker.js', import.meta.url));
+      w.unref();
+      this.all.push(w);
+      this.idle.push(w);
+    }
+  }
+
+  run(job: ChunkJob): Promise<ChunkResult> {
+    return new Promise((resolve, reject) => {
+      const start = (w: Worker) => {
+        const onMessage = (r: ChunkResult) => {
+          w.off('error', onError);
+          this.release(w);
+          resolve(r);
+        };
+        const onError = (err: Error) => {
+          w.off('message', onMessage);
+          reject(err);
+        };
+        w.once('message', onMessage);
+        w.once('error', onError);
+        w.postMessage(job, [job.bytes.buffer as ArrayBuffer]);
+      };
+      const w = this.idle.pop();
+      if (w) start(w);
+      else this.waiting.push(start);
+    });
+  }
+
+  private release(w: Worker): void {
+    const next = this.waiting.shift();
+    if (next) next(w);
+    else this.idle.push(w);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((w) => w.terminate()));
+  }
+}
+
+function countNewlines(buf: Buffer, end: number): number {
+  let n = 0;
+  let i = buf.indexOf(10);
+  while (i >= 0 && i < end) {
+    n++;
+    i = buf.indexOf(10, i + 1);
+  }
+  return n;
+}
+
+/**
+ * The parallel reader: the main thread reads (and decompresses) each input, cuts
+ * it into pieces at line boundaries and counts their lines; worker threads
+ * classify and analyse the pieces; results are merged strictly in file order,
+ * so the outcome equals one single-threaded pass.
+ */
+export async function scanParallel(
+  inputs: string[],
+  options: ScanOptions & ParallelOptions,
+  consumer: ParallelConsumer,
+): Promise<RunStats> {
+  if (options.tz !== undefined) assertValidZone(options.tz);
+  const warn = options.onWarning ?? (() => {});
+  const maxWarnings = options.maxWarningsPerFile ?? 10;
+  const pieceBytes = options.pieceBytes ?? 8 << 20;
+  const pool = new WorkerPool(Math.max(1, options.workers ?? availableParallelism()));
+  const inFlightLimit = (options.workers ?? availableParallelism()) * 2;
+  const accounts: FileAccount[] = [];
+  const { files, problems } = await expandInputs(inputs);
+  for (const p of problems) {
+    const account = new FileAccount(p.path);
+    account.error = p.message;
+    accounts.push(account);
+    warn({ file: p.path, message: p.message, fatal: true });
+  }
+  const totalBytes = files.reduce((sum, f) => sum + (f.size ?? 0), 0);
+  let bytesBefore = 0;
+  let nextId = 0;
+  try {
+    for (const input of files) {
+      const name = input.path === '-' ? '(stdin)' : input.path;
+      const account = new FileAccount(name);
+      accounts.push(account);
+      const reference = options.now?.getTime() ?? input.mtimeMs ?? Date.now();
+      const tlsRunning = new Map<string, { ip: string; port?: number }>();
+      const queue: Promise<ChunkResult>[] = [];
+      let warned = 0;
+      let invalidUtf8 = 0;
+      const absorb = async (r: ChunkResult) => {
+        for (const p of r.pendingTls) {
+          const linked = tlsRunning.get(p.key);
+          if (consumer.mode === 'audit') {
+            if (linked) consumer.lateAddress?.(linked.ip, p.class);
+          } else if (r.lines && p.event) {
+            const e = { ...p.event };
+            const source = e['source'];
+            delete e['source'];
+            if (linked) {
+              e['ip'] = linked.ip;
+              if (linked.port !== undefined) e['port'] = linked.port;
+            }
+            delete e['detail'];
+            r.lines[p.index] = JSON.stringify({
+              ...e,
+              ...(p.event['detail'] !== undefined ? { detail: p.event['detail'] } : {}),
+              source,
+            });
+          }
+        }
+        for (const [k, v] of r.tlsTail) tlsRunning.set(k, v);
+        account.absorb(r.account);
+        invalidUtf8 += r.invalidUtf8;
+        for (const w of r.warnings) if (warned++ < maxWarnings * 2) warn(w);
+        if (consumer.mode === 'audit') consumer.state?.(r.state);
+        else if (r.lines) await consumer.lines?.(r.lines);
+      };
+      const dispatch = async (bytes: Buffer, firstLine: number, final: boolean) => {
+        const copy = new Uint8Array(bytes.length);
+        copy.set(bytes);
+        const job: ChunkJob = {
+          id: nextId++,
+          mode: consumer.mode,
+          file: name,
+          bytes: copy,
+          firstLine,
+          final,
+          reference,
+          all: options.all === true || consumer.mode === 'audit',
+          sinceMs: options.since?.getTime() ?? Number.NEGATIVE_INFINITY,
+          untilMs: options.until?.getTime() ?? Number.POSITIVE_INFINITY,
+          maxWarnings,
+        };
+        if (options.tz !== undefined) job.tz = options.tz;
+        if (options.year !== undefined) job.year = options.year;
+        queue.push(pool.run(job));
+        while (queue.length >= inFlightLimit) await absorb(await queue.shift()!);
+      };
+      let carry: Buffer = Buffer.alloc(0);
+      let lineBase = 0;
+      let skipping = 0;
+      try {
+        const chunks = await openChunks(input.path, options.stdin, (read) =>
+          options.onProgress?.(bytesBefore + read, totalBytes),
+        );
+        for await (const chunk of chunks) {
+          let data: Buffer = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+          if (skipping > 0) {
+            const nl = data.indexOf(10);
+            if (nl < 0) {
+              skipping += data.length;
+              carry = Buffer.alloc(0);
+              continue;
+            }
+            // An over-long line, skipped without holding it: counted here, as the splitter would.
+            lineBase++;
+            account.lines++;
+            account.malformed++;
+            warn({
+              file: name,
+              line: lineBase,
+              message: `line of ${skipping + nl} bytes exceeds the ${MAX_LINE_BYTES}-byte limit; skipped`,
+            });
+            skipping = 0;
+            data = data.subarray(nl + 1);
+          }
+          if (data.length < pieceBytes) {
+            carry = Buffer.from(data);
+            continue;
+          }
+          const cut = data.lastIndexOf(10);
+          if (cut < 0) {
+            skipping = data.length;
+            carry = Buffer.alloc(0);
+            continue;
+          }
+          const piece = data.subarray(0, cut + 1);
+          const lines = countNewlines(piece, piece.length);
+          await dispatch(piece, lineBase, false);
+          lineBase += lines;
+          carry = Buffer.from(data.subarray(cut + 1));
+        }
+        if (skipping > 0) {
+          lineBase++;
+          account.lines++;
+          account.malformed++;
+          warn({
+            file: name,
+            line: lineBase,
+            message: `line of ${skipping} bytes exceeds the ${MAX_LINE_BYTES}-byte limit; skipped`,
+          });
+        }
+        await dispatch(carry, lineBase, true);
+      } catch (err) {
+        const truncated =
+          /unexpected end of file/i.test((err as Error)?.message ?? '') ||
+          (err as NodeJS.ErrnoException)?.code === 'Z_BUF_ERROR';
+        if (truncated) {
+          await dispatch(carry, lineBase, true);
+          warn({
+            file: name,
+            message: 'compressed data ends early (truncated gzip); lines before it were read',
+          });
+        } else {
+          account.error = describeFsError(err);
+          warn({
+            file: name,
+            line: lineBase,
+            message: `read error after line ${lineBase}: ${describeFsError(err)}`,
+            fatal: lineBase === 0,
+          });
+          if (lineBase > 0) delete account.error;
+        }
+      }
+      while (queue.length > 0) await absorb(await queue.shift()!);
+      if (invalidUtf8 > maxWarnings)
+        warn({ file: name, message: `${invalidUtf8 - maxWarnings} more lines with invalid UTF-8` });
+      bytesBefore += input.size ?? 0;
+    }
+  } finally {
+    await pool.close();
+  }
+  return summarise(accounts.map((a) => a.snapshot()));
+}
