@@ -1,6 +1,5 @@
 import type { Evidence, Finding, FindingSource } from '../findings/finding.js';
 import type { Detector } from './detector.js';
-import { evidence, mergeSamples, newSamples, type Samples, sample } from './tally.js';
 
 /** Per address and user: failures before the first success, that success, failures after it. */
 interface Pair {
