@@ -1,10 +1,16 @@
 import type { SecurityEvent } from '../classify/event.js';
-import type { EventClass } from '../classify/taxonomy.js';
+import { ALL_CLASSES, EVENT_CLASSES, type EventClass } from '../classify/taxonomy.js';
 import type { AnyDetector, DetectContext } from '../detect/detector.js';
 import { bannedAddresses, fail2banCoverage } from '../detect/fail2ban-coverage.js';
 import { type Finding, severityRank } from '../findings/finding.js';
 import { DETECTORS } from './detectors.js';
-import { addStatistic, mergeStatistics, newStatistics, type StatisticsState } from './statistics.js';
+import {
+  addStatistic,
+  mergeStatistics,
+  newStatistics,
+  STATISTICS_CLASSES,
+  type StatisticsState,
+} from './statistics.js';
 
 /**
  * The mergeable state of an audit over some lines: every detector's state and the
@@ -29,6 +35,14 @@ export class Analysis {
         this.byClass.set(cls, list);
       }
     });
+  }
+
+  /** The classes this analysis reads: the others need not become events at all. */
+  wantedClasses(): Set<EventClass> {
+    const wanted = new Set<EventClass>(STATISTICS_CLASSES);
+    for (const cls of ALL_CLASSES) if (EVENT_CLASSES[cls].tier !== 'benign') wanted.add(cls);
+    for (const cls of this.byClass.keys()) wanted.add(cls);
+    return wanted;
   }
 
   /** The event sink: hand it to scanInputs. */

@@ -29,20 +29,21 @@ export async function runAudit(
   options: AuditOptions = {},
 ): Promise<{ report: AuditReport; run: RunStats }> {
   const analysis = new Analysis();
+  const wanted = analysis.wantedClasses();
   const threads =
     options.threads ?? ((await inputBytes(inputs)) >= PARALLEL_FROM_BYTES ? availableParallelism() : 1);
   const run =
     threads > 1
       ? await scanParallel(
           inputs,
-          { ...options, all: true, workers: threads },
+          { ...options, all: true, wanted, workers: threads },
           {
             mode: 'audit',
             state: (state) => analysis.merge(state as AnalysisState),
             lateAddress: (ip, cls) => attributeAddress(analysis.state.statistics, ip, cls),
           },
         )
-      : await scanInputs(inputs, { ...options, all: true }, analysis.add);
+      : await scanInputs(inputs, { ...options, all: true, wanted }, analysis.add);
   const findings = analysis.findings(options.subnetMin ?? DEFAULT_SUBNET_MIN);
   const f2b = analysis.state.detectors[DETECTORS.indexOf(fail2banCoverage)] as {
     banCount: Record<string, number>;

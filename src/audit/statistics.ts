@@ -2,6 +2,15 @@ import type { SecurityEvent } from '../classify/event.js';
 import { subnetOf } from '../detect/subnets.js';
 import type { RankedSource, TimeSeries } from '../report/model.js';
 
+/** Benign classes the statistics count (all other tiers are counted too). */
+export const STATISTICS_CLASSES = [
+  'delivery-sent',
+  'smtp-connect',
+  'postscreen-connect',
+  'sasl-auth-success',
+  'mail-login-success',
+] as const;
+
 const REJECT_CLASSES = new Set([
   'relay-denied',
   'unknown-recipient',

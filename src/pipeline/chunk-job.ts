@@ -18,6 +18,8 @@ export interface ChunkJob {
   sinceMs: number;
   untilMs: number;
   maxWarnings: number;
+  /** Classes that become events (absent: all). */
+  wanted?: string[];
 }
 
 /** A `warning: TLS library problem` line whose address lies in an earlier piece. */

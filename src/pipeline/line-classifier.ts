@@ -2,12 +2,14 @@ import { isUtf8 } from 'node:buffer';
 import { classifyParsed } from '../classify/classifier.js';
 import type { SecurityEvent } from '../classify/event.js';
 import { type ClassifyState, newClassifyState } from '../classify/match.js';
-import { EVENT_CLASSES } from '../classify/taxonomy.js';
+import { EVENT_CLASSES, type EventClass, type Tier } from '../classify/taxonomy.js';
 import { normalizeIp } from '../parse/address.js';
 import { type HeaderContext, parseHeader } from '../parse/header.js';
+import { isoTime } from '../parse/iso-time.js';
 import type { FileAccount } from './accounting.js';
 
 export type LineOutcome =
+  | { kind: 'counted'; cls: EventClass; tier: Tier }
   | { kind: 'event'; event: SecurityEvent; raw: string; tsMs: number }
   | { kind: 'benign'; event: SecurityEvent; raw: string; tsMs: number }
   | { kind: 'unrecognised'; program: string; message: string }
@@ -36,6 +38,8 @@ export class LineClassifier {
   constructor(
     private readonly ctx: HeaderContext,
     private readonly file: string,
+    /** When set, lines of other classes are counted but build no event (the audit needs only some). */
+    private readonly wanted?: ReadonlySet<EventClass>,
   ) {}
 
   classifyText(text: string, lineNo: number): LineOutcome {
@@ -44,8 +48,10 @@ export class LineClassifier {
     const { service, match } = classifyParsed(parsed, this.state);
     if (!match) return { kind: 'unrecognised', program: parsed.program, message: parsed.message };
     const spec = EVENT_CLASSES[match.cls];
+    if (this.wanted && !this.wanted.has(match.cls))
+      return { kind: 'counted', cls: match.cls, tier: spec.tier };
     const event: SecurityEvent = {
-      ts: new Date(parsed.ts).toISOString(),
+      ts: isoTime(parsed.ts),
       host: parsed.host,
       service,
       pid: parsed.pid,
@@ -89,6 +95,11 @@ export class LineClassifier {
       case 'benign':
         account.benign++;
         account.countClass(outcome.event.class);
+        break;
+      case 'counted':
+        if (outcome.tier === 'benign') account.benign++;
+        else account.classified++;
+        account.countClass(outcome.cls);
         break;
       case 'unrecognised':
         account.countUnrecognised(outcome.program, outcome.message, `${this.file}:${lineNo}`);

@@ -33,7 +33,11 @@ class WorkerPool {
 
   constructor(size: number) {
     for (let i = 0; i < size; i++) {
-      const w = new Worker(new URL('./scan-worker.js', import.meta.url));
+      // Flags meant for the main script (such as --input-type) must not reach the worker.
+      const execArgv = process.execArgv.filter(
+        (a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval',
+      );
+      const w = new Worker(new URL('./scan-worker.js', import.meta.url), { execArgv });
       w.unref();
       this.all.push(w);
       this.idle.push(w);
@@ -167,6 +171,7 @@ export async function scanParallel(
         };
         if (options.tz !== undefined) job.tz = options.tz;
         if (options.year !== undefined) job.year = options.year;
+        if (options.wanted) job.wanted = [...options.wanted];
         queue.push(pool.run(job));
         while (queue.length >= inFlightLimit) await absorb(await queue.shift()!);
       };

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { SecurityEvent } from '../classify/event.js';
+import type { EventClass } from '../classify/taxonomy.js';
 import { openChunks } from '../ingest/chunks.js';
 import { LineSplitter } from '../ingest/line-splitter.js';
 import { describeFsError, expandInputs } from '../ingest/paths.js';
@@ -42,6 +43,8 @@ export type EventSink = (event: SecurityEvent, raw: string, tsMs: number) => voi
 export interface ScanOptions extends ReadOptions {
   /** Told how many input bytes (compressed size for gzip) have been read so far, and the total. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Only these classes become events; lines of the others are still counted (the audit passes what it reads). */
+  wanted?: ReadonlySet<EventClass>;
   /** Awaited after each chunk of input, so that a slow consumer can hold the reader back. */
   betweenChunks?: () => Promise<void> | undefined;
 }
@@ -84,6 +87,7 @@ export async function scanInputs(inputs: string[], options: ScanOptions, sink: E
     const classifier = new LineClassifier(
       { years: new YearResolver(reference, options.tz, options.year), zone: options.tz },
       name,
+      options.wanted,
     );
     const counters = { invalidUtf8: 0 };
     const handling = { all: options.all === true, sinceMs, untilMs, maxWarnings };

@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { Analysis } from '../audit/analysis.js';
 import type { SecurityEvent } from '../classify/event.js';
+import type { EventClass } from '../classify/taxonomy.js';
 import { LineSplitter } from '../ingest/line-splitter.js';
 import { YearResolver } from '../parse/time.js';
 import { FileAccount } from './accounting.js';
@@ -11,9 +12,11 @@ import type { ReadWarning } from './read-events.js';
 
 /** Classifies one piece of a file and returns its analysis state (audit) or its NDJSON lines (events). */
 function runJob(job: ChunkJob): ChunkResult {
+  const wanted = job.wanted ? new Set(job.wanted as EventClass[]) : undefined;
   const classifier = new LineClassifier(
     { years: new YearResolver(job.reference, job.tz, job.year), zone: job.tz },
     job.file,
+    wanted,
   );
   const account = new FileAccount(job.file);
   const warnings: ReadWarning[] = [];
