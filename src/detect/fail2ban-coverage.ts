@@ -158,9 +158,12 @@ export const fail2banCoverage: Detector<State> = {
     findings.push({
       id: 'fail2ban-coverage-gap',
       kind: 'issue',
-      title: `${unbanned.size} repeat attackers were never banned`,
-      severity: worst >= 10 ? 'high' : 'medium',
-      severityRule: `high when an unbanned address has 10+ attack events of one class; medium otherwise (here: up to ${worst})`,
+      title:
+        s.fail2banLines > 0
+          ? `${unbanned.size} repeat attackers were never banned`
+          : `${unbanned.size} repeat attackers; no fail2ban.log given to tell whether they were banned`,
+      severity: s.fail2banLines === 0 ? 'info' : worst >= 10 ? 'high' : 'medium',
+      severityRule: `high when an unbanned address has 10+ attack events of one class; medium otherwise; info when no fail2ban.log was read (here: up to ${worst}${s.fail2banLines === 0 ? ', no fail2ban.log' : ''})`,
       status: 'open',
       description: `${s.fail2banLines > 0 ? `fail2ban banned ${banned.size} addresses, but` : 'No fail2ban.log was read, so no ban is known:'} ${unbanned.size} addresses with ${REPEATED}+ attack events of one class were never banned. Per class: ${perClass.join('; ')}.`,
       sources,
