@@ -2,7 +2,18 @@ import type { SecurityEvent } from '../classify/event.js';
 import type { Finding, FindingSource } from '../findings/finding.js';
 import { blockAtPostfix } from '../findings/recommendations.js';
 import type { Detector } from './detector.js';
-import { evidence, maxInWindow, mergeSamples, newSamples, rhythm, type Samples, sample } from './tally.js';
+import {
+  evidence,
+  findingSources,
+  maxInWindow,
+  mergeSamples,
+  newSamples,
+  rhythm,
+  type Samples,
+  sample,
+  subnetGroups,
+  type Tallies,
+} from './tally.js';
 
 /** Per address. Postfix, the Dovecot login process and the Dovecot auth process each log the same attempt; counted apart, then reconciled. */
 interface AddressAuth {
@@ -202,16 +213,29 @@ export const authBruteForce: Detector<State> = {
           .join('; ')}`,
       );
     }
-    const sources: FindingSource[] = attackers.slice(0, 25).map((x) => ({
-      source: x.ip,
-      kind: 'address',
-      count: x.attempts,
-      first: new Date(x.a.first).toISOString(),
-      last: new Date(x.a.last).toISOString(),
-      users: [...x.a.users],
-      classes: { smtp: x.a.smtp, imapPop3: x.a.login, authProcess: x.a.authProcess },
-      banned: ctx.banned.has(x.ip),
-    }));
+    const tallies: Tallies = new Map(
+      attackers.map((x) => [
+        x.ip,
+        {
+          count: x.attempts,
+          first: x.a.first,
+          last: x.a.last,
+          classes: { smtp: x.a.smtp, imapPop3: x.a.login, authProcess: x.a.authProcess },
+          users: [...x.a.users],
+          times: x.times,
+        },
+      ]),
+    );
+    const groups = subnetGroups(tallies, ctx.subnetMin);
+    if (groups.length > 0) {
+      parts.push(
+        `from subnets: ${groups
+          .slice(0, 5)
+          .map((g) => `${g.subnet} (${g.addresses.length} addresses, ${g.tally.count} attempts)`)
+          .join(', ')}`,
+      );
+    }
+    const sources: FindingSource[] = findingSources(tallies, ctx.subnetMin, 25, ctx.banned);
     const block = blockAtPostfix(
       attackers
         .filter((x) => x.attempts >= 10)

@@ -1,0 +1,64 @@
+// The bundled example: every scenario woven into its logs is found.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { runAudit } from '../../src/audit/run-audit.js';
+import type { AuditReport } from '../../src/report/model.js';
+import { repoRoot } from '../support/paths.js';
+
+const example = join(repoRoot, 'examples', 'docker-mailserver');
+const truth = JSON.parse(readFileSync(join(example, 'truth.json'), 'utf8'));
+let report: AuditReport;
+
+before(async () => {
+  ({ report } = await runAudit([join(example, 'mail-logs')], { tz: 'UTC' }));
+});
+
+const finding = (id: string) => {
+  const f = report.findings.find((x) => x.id === id);
+  assert.ok(f, `${id} missing; found ${report.findings.map((x) => x.id).join(', ')}`);
+  return f;
+};
+
+test('the slow brute force is found with its address', () => {
+  const f = finding('auth-brute-force');
+  assert.ok(truth.slowAttacks.length > 0);
+  for (const s of truth.slowAttacks) assert.ok(f.description.includes(s.address), `slow ${s.address}`);
+});
+
+test('password spraying and the distributed attack on one account are found', () => {
+  const f = finding('auth-brute-force');
+  assert.ok(Number(f.metrics['passwordSprayers']) >= 1);
+  assert.ok(Number(f.metrics['distributedTargets']) >= 1);
+  assert.match(f.description, /password spraying: .* tried \d+\+? users/);
+  assert.match(f.description, /distributed attack: \S+ from \d+\+? addresses/);
+});
+
+test('the campaign is named as its /24 and the compromised account is flagged', () => {
+  for (const c of truth.campaigns) {
+    assert.ok(
+      report.findings.some((f) => f.sources.some((s) => s.kind === 'subnet' && s.source === c.subnet)),
+      c.subnet,
+    );
+  }
+  const f = finding('account-compromise-suspected');
+  for (const c of truth.compromisedAccounts)
+    assert.ok(f.sources.some((s) => s.source === c.address && s.users?.includes(c.user)));
+});
+
+test('the seed\u2019s other findings are there: missing decoder, unbanned TLS probes, postscreen at work', () => {
+  assert.match(finding('missing-archive-decoder').title, /\.zst/);
+  assert.ok(Number(finding('fail2ban-coverage-gap').metrics['tls-handshake-failure']) > 0);
+  finding('tls-handshake-campaign');
+  assert.equal(finding('postscreen-violations').status, 'mitigated');
+  finding('postscreen-blocking');
+  finding('fail2ban-banning');
+});
+
+test('no innocent client is accused', () => {
+  const innocent = new Set<string>(truth.legitimateAddressList);
+  for (const f of report.findings.filter((x) => x.kind === 'issue')) {
+    for (const s of f.sources) assert.ok(!innocent.has(s.source), `${s.source} in ${f.id}`);
+  }
+});
