@@ -33,12 +33,8 @@ class WorkerPool {
 
   constructor(size: number) {
     for (let i = 0; i < size; i++) {
-      // Flags meant for the main script (such as --input-type) must not reach the worker.
-      const execArgv = process.execArgv.filter(
-        (a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval',
-      );
-      const w = new Worker(new URL('./scan-worker.js', import.meta.url), { execArgv });
-      w.unref();
+      // The main script's flags (--input-type, --expose-gc...) are not all valid in a worker.
+      const w = new Worker(new URL('./scan-worker.js', import.meta.url), { execArgv: [] });
       this.all.push(w);
       this.idle.push(w);
     }
