@@ -9,6 +9,7 @@ const CACHE_LIMIT = 50_000;
  * Returns null when the text is no address (e.g. `unknown`).
  */
 export function normalizeIp(text: string): string | null {
+  if (isCanonicalIpv4(text)) return text;
   const hit = cache.get(text);
   if (hit !== undefined) return hit;
   let raw = text;
@@ -29,4 +30,27 @@ export function normalizeIp(text: string): string | null {
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(text, result);
   return result;
+}
+
+/** A dotted quad without leading zeros: already normal, and by far the most common case. */
+function isCanonicalIpv4(text: string): boolean {
+  const n = text.length;
+  if (n < 7 || n > 15) return false;
+  let dots = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || value > 255) return false;
+      dots++;
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && value === 0) return false;
+      value = value * 10 + (c - 48);
+      if (++digits > 3) return false;
+    } else return false;
+  }
+  return dots === 3 && digits > 0 && value <= 255;
 }

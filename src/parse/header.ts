@@ -40,9 +40,11 @@ function offsetMs(zone: string): number {
   return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000;
 }
 
+/** A timestamp's instant, and where the rest of the line starts. */
 interface Stamp {
   ts: number;
-  rest: string;
+  line: string;
+  start: number;
 }
 
 function digit(line: string, i: number): number {
@@ -58,6 +60,14 @@ function two(line: string, i: number): number {
  * `YYYY-MM-DDTHH:MM:SS[.frac][Z|±HH:MM] ` read at fixed positions: this is the
  * shape of nearly every line of a current mail.log, so it avoids a regular expression.
  */
+let cachedMinute = '';
+let cY = 0;
+let cMo = 0;
+let cD = 0;
+let cH = 0;
+let cMi = 0;
+let cBase = 0;
+
 function fastRfc3339(line: string, ctx: HeaderContext): Stamp | null {
   if (
     line.charCodeAt(4) !== 45 ||
@@ -68,13 +78,29 @@ function fastRfc3339(line: string, ctx: HeaderContext): Stamp | null {
     return null;
   const sep = line.charCodeAt(10);
   if (sep !== 84 && sep !== 32) return null;
-  const year = two(line, 0) * 100 + two(line, 2);
-  const month = two(line, 5);
-  const day = two(line, 8);
-  const hour = two(line, 11);
-  const minute = two(line, 14);
+  // Log lines come many to a minute: the date and minute are read once per minute.
+  if (!(cachedMinute.length === 16 && line.startsWith(cachedMinute))) {
+    const y = two(line, 0) * 100 + two(line, 2);
+    const mo = two(line, 5);
+    const d = two(line, 8);
+    const h = two(line, 11);
+    const mi = two(line, 14);
+    if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0) return null;
+    cY = y;
+    cMo = mo;
+    cD = d;
+    cH = h;
+    cMi = mi;
+    cBase = Date.UTC(y, mo - 1, d, h, mi, 0, 0);
+    cachedMinute = line.slice(0, 16);
+  }
+  const year = cY;
+  const month = cMo;
+  const day = cD;
+  const hour = cH;
+  const minute = cMi;
   const second = two(line, 17);
-  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return null;
+  if (second < 0) return null;
   let i = 19;
   let ms = 0;
   const dot = line.charCodeAt(i);
@@ -93,7 +119,7 @@ function fastRfc3339(line: string, ctx: HeaderContext): Stamp | null {
   let ts: number;
   const z = line.charCodeAt(i);
   if (z === 90 /* Z */) {
-    ts = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+    ts = cBase + second * 1000 + ms;
     i++;
   } else if (z === 43 || z === 45) {
     const oh = two(line, i + 1);
@@ -101,14 +127,14 @@ function fastRfc3339(line: string, ctx: HeaderContext): Stamp | null {
     const om = two(line, hasColon ? i + 4 : i + 3);
     if (oh < 0 || om < 0) return null;
     const offset = (z === 45 ? -1 : 1) * (oh * 60 + om) * 60_000;
-    ts = Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset;
+    ts = cBase + second * 1000 + ms - offset;
     i += hasColon ? 6 : 5;
   } else {
     ts = localToUtc(year, month, day, hour, minute, second, ms, ctx.zone);
   }
   if (line.charCodeAt(i) !== 32) return null;
   while (line.charCodeAt(i) === 32) i++;
-  return { ts, rest: line.slice(i) };
+  return { ts, line, start: i };
 }
 
 function parseTimestamp(line: string, ctx: HeaderContext): Stamp | null {
@@ -124,14 +150,14 @@ function parseTimestamp(line: string, ctx: HeaderContext): Stamp | null {
       zone !== undefined
         ? wall - offsetMs(zone)
         : localToUtc(+y!, +mo!, +d!, +h!, +mi!, +s!, fractionMs(frac), ctx.zone);
-    return { ts, rest: line.slice(m[0].length) };
+    return { ts, line, start: m[0].length };
   }
   if (c === 64 /* @ */) {
     const m = TAI64N.exec(line);
     if (!m) return null;
     const seconds = Number(BigInt(`0x${m[1]}`) - (1n << 62n));
     const nanos = Number.parseInt(m[2]!, 16);
-    return { ts: seconds * 1000 + Math.floor(nanos / 1e6), rest: line.slice(m[0].length) };
+    return { ts: seconds * 1000 + Math.floor(nanos / 1e6), line, start: m[0].length };
   }
   if (c >= 65 && c <= 90) {
     const m = RFC3164.exec(line);
@@ -139,7 +165,7 @@ function parseTimestamp(line: string, ctx: HeaderContext): Stamp | null {
     const month = monthNumber(m[1]!);
     if (month === undefined) return null;
     const ts = ctx.years.resolve(month, +m[2]!, +m[3]!, +m[4]!, +m[5]!, fractionMs(m[6]));
-    return { ts, rest: line.slice(m[0].length) };
+    return { ts, line, start: m[0].length };
   }
   return null;
 }
@@ -151,37 +177,45 @@ export interface Tag {
   message: string;
 }
 
+function readPid(text: string, open: number): number {
+  let j = open + 1;
+  let value = 0;
+  while (j < text.length) {
+    const d = text.charCodeAt(j) - 48;
+    if (d < 0 || d > 9) break;
+    value = value * 10 + d;
+    j++;
+  }
+  if (j === open + 1 || text.charCodeAt(j) !== 93) return -1;
+  tagEnd = j + 1;
+  return value;
+}
+
+/** Set by readPid: the index after a `[pid]`. */
+let tagEnd = 0;
+
 /**
- * `name[pid]:`, `name:`, `name(args)<session>:` (Dovecot) at the start of `text`,
- * scanned by hand: this runs on every line.
+ * `name[pid]:`, `name:`, `name(args)<session>:` (Dovecot) starting at `start`,
+ * scanned by hand without intermediate strings: this runs on every line.
  */
-export function parseTag(text: string): Tag | null {
+function parseTagAt(text: string, start: number, ts: number, host: string | null): ParsedLine | null {
   const n = text.length;
-  let i = 0;
+  let i = start;
   for (; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 32 || c === 91 || c === 40 || c === 60 || c === 58 || c === 9) break;
   }
-  if (i === 0 || i === n) return null;
-  const program = text.slice(0, i);
+  if (i === start || i === n) return null;
+  const nameEnd = i;
   let pid: number | null = null;
   let argsStart = -1;
   let argsEnd = -1;
-  const readPid = () => {
-    let j = i + 1;
-    let value = 0;
-    while (j < n) {
-      const d = text.charCodeAt(j) - 48;
-      if (d < 0 || d > 9) break;
-      value = value * 10 + d;
-      j++;
-    }
-    if (j === i + 1 || text.charCodeAt(j) !== 93) return false;
-    pid = value;
-    i = j + 1;
-    return true;
-  };
-  if (text.charCodeAt(i) === 91 && !readPid()) return null;
+  if (text.charCodeAt(i) === 91) {
+    const v = readPid(text, i);
+    if (v < 0) return null;
+    pid = v;
+    i = tagEnd;
+  }
   if (text.charCodeAt(i) === 40) {
     argsStart = i;
     const close = text.indexOf(')', i + 1);
@@ -204,7 +238,12 @@ export function parseTag(text: string): Tag | null {
     i = close + 1;
     argsEnd = i;
   }
-  if (pid === null && text.charCodeAt(i) === 91 && !readPid()) return null;
+  if (pid === null && text.charCodeAt(i) === 91) {
+    const v = readPid(text, i);
+    if (v < 0) return null;
+    pid = v;
+    i = tagEnd;
+  }
   if (text.charCodeAt(i) !== 58) return null;
   i++;
   if (i < n) {
@@ -212,40 +251,49 @@ export function parseTag(text: string): Tag | null {
     i++;
   }
   return {
-    program,
+    ts,
+    host,
+    program: text.slice(start, nameEnd),
     pid,
     tagArgs: argsStart >= 0 ? text.slice(argsStart, argsEnd) : null,
     message: text.slice(i),
   };
 }
 
+/** A syslog tag at the start of `text` (Dovecot nests them: `dovecot: imap-login: ...`). */
+export function parseTag(text: string): Tag | null {
+  const p = parseTagAt(text, 0, 0, null);
+  return p ? { program: p.program, pid: p.pid, tagArgs: p.tagArgs, message: p.message } : null;
+}
+
 /** fail2ban's own log: `2024-02-19 22:15:45,657 fail2ban.actions        [765]: NOTICE  [postfix] Ban 1.2.3.4`. */
 const FAIL2BAN_TAG = /^(fail2ban\.[a-z.]+) +\[(\d+)\]: /;
 
-function parseAfterTimestamp(ts: number, rest: string): HeaderResult {
-  const f2b = rest.charCodeAt(0) === 102 ? FAIL2BAN_TAG.exec(rest) : null;
-  if (f2b) {
-    return {
-      ts,
-      host: null,
-      program: f2b[1]!,
-      pid: Number(f2b[2]),
-      tagArgs: null,
-      message: rest.slice(f2b[0].length),
-    };
+function parseAfterTimestamp(ts: number, line: string, start: number): HeaderResult {
+  if (line.charCodeAt(start) === 102 && line.startsWith('fail2ban.', start)) {
+    const f2b = FAIL2BAN_TAG.exec(line.slice(start));
+    if (f2b) {
+      return {
+        ts,
+        host: null,
+        program: f2b[1]!,
+        pid: Number(f2b[2]),
+        tagArgs: null,
+        message: line.slice(start + f2b[0].length),
+      };
+    }
   }
   // Either `host tag: msg` or, in daemons' own files and some corpora, `tag: msg` with no host.
-  const direct = parseTag(rest);
-  if (direct) return { ts, host: null, ...direct };
-  const space = rest.indexOf(' ');
-  if (space <= 0) return { error: 'no program tag after the timestamp' };
-  const host = rest.slice(0, space);
+  const direct = parseTagAt(line, start, ts, null);
+  if (direct) return direct;
+  const space = line.indexOf(' ', start);
+  if (space <= start) return { error: 'no program tag after the timestamp' };
   let after = space + 1;
-  while (rest.charCodeAt(after) === 32) after++;
-  const tag = parseTag(rest.slice(after));
-  if (tag) return { ts, host, ...tag };
+  while (line.charCodeAt(after) === 32) after++;
+  const tagged = parseTagAt(line, after, ts, line.slice(start, space));
+  if (tagged) return tagged;
   // Exim and similar write no tag at all; keep the message whole.
-  return { ts, host: null, program: '', pid: null, tagArgs: null, message: rest };
+  return { ts, host: null, program: '', pid: null, tagArgs: null, message: line.slice(start) };
 }
 
 function parseJournalJson(line: string): HeaderResult {
@@ -358,8 +406,8 @@ export function parseHeader(input: string, ctx: HeaderContext): HeaderResult {
   }
   const stamp = parseTimestamp(line, ctx);
   if (!stamp) {
-    if (dockerStamp !== null) return parseAfterTimestamp(dockerStamp, line);
+    if (dockerStamp !== null) return parseAfterTimestamp(dockerStamp, line, 0);
     return { error: 'no recognised timestamp' };
   }
-  return parseAfterTimestamp(stamp.ts, stamp.rest);
+  return parseAfterTimestamp(stamp.ts, stamp.line, stamp.start);
 }

@@ -16,12 +16,16 @@ export type LineOutcome =
   | { kind: 'malformed'; reason: string }
   | { kind: 'blank' };
 
-/** Control characters other than tab: a line made mostly of them is binary, not a log line. */
-function looksBinary(bytes: Buffer): boolean {
+/**
+ * Binary data, not a log line: a NUL byte, or (in text that is not even valid
+ * UTF-8) mostly control characters. The cheap test runs first: this is per line.
+ */
+function looksBinary(bytes: Buffer, utf8: boolean): boolean {
+  if (bytes.indexOf(0) >= 0) return true;
+  if (utf8) return false;
   let control = 0;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!;
-    if (b === 0) return true;
     if (b < 32 && b !== 9) control++;
   }
   return control > 4 && control * 8 > bytes.length;
@@ -81,11 +85,12 @@ export class LineClassifier {
       account.benign++;
       return { kind: 'blank' };
     }
-    if (looksBinary(bytes)) {
+    const utf8 = isUtf8(bytes);
+    if (looksBinary(bytes, utf8)) {
       account.malformed++;
       return { kind: 'malformed', reason: 'binary data' };
     }
-    if (!isUtf8(bytes)) onInvalidUtf8(lineNo);
+    if (!utf8) onInvalidUtf8(lineNo);
     const outcome = this.classifyText(bytes.toString('utf8'), lineNo);
     switch (outcome.kind) {
       case 'event':
