@@ -34,7 +34,11 @@ class WorkerPool {
   constructor(size: number) {
     for (let i = 0; i < size; i++) {
       // The main script's flags (--input-type, --expose-gc...) are not all valid in a worker.
-      const w = new Worker(new URL('./scan-worker.js', import.meta.url), { execArgv: [] });
+      // A small young generation and a capped old one keep each worker's heap near what it holds.
+      const w = new Worker(new URL('./scan-worker.js', import.meta.url), {
+        execArgv: [],
+        resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 256 },
+      });
       this.all.push(w);
       this.idle.push(w);
     }
@@ -97,7 +101,7 @@ export async function scanParallel(
   if (options.tz !== undefined) assertValidZone(options.tz);
   const warn = options.onWarning ?? (() => {});
   const maxWarnings = options.maxWarningsPerFile ?? 10;
-  const pieceBytes = options.pieceBytes ?? 8 << 20;
+  const pieceBytes = options.pieceBytes ?? Number(process.env.MAILWARDEN_PIECE_BYTES ?? 8 << 20);
   const pool = new WorkerPool(Math.max(1, options.workers ?? availableParallelism()));
   const inFlightLimit = (options.workers ?? availableParallelism()) * 2;
   const accounts: FileAccount[] = [];
@@ -171,20 +175,22 @@ export async function scanParallel(
         queue.push(pool.run(job));
         while (queue.length >= inFlightLimit) await absorb(await queue.shift()!);
       };
-      let carry: Buffer = Buffer.alloc(0);
+      // Chunks gather in a list and are joined once per piece: joining on every chunk would copy each byte many times.
+      let parts: Buffer[] = [];
+      let partsLength = 0;
       let lineBase = 0;
       let skipping = 0;
+      const carry = () => (parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsLength));
       try {
         const chunks = await openChunks(input.path, options.stdin, (read) =>
           options.onProgress?.(bytesBefore + read, totalBytes),
         );
         for await (const chunk of chunks) {
-          let data: Buffer = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+          let incoming: Buffer = chunk;
           if (skipping > 0) {
-            const nl = data.indexOf(10);
+            const nl = incoming.indexOf(10);
             if (nl < 0) {
-              skipping += data.length;
-              carry = Buffer.alloc(0);
+              skipping += incoming.length;
               continue;
             }
             // An over-long line, skipped without holding it: counted here, as the splitter would.
@@ -197,23 +203,28 @@ export async function scanParallel(
               message: `line of ${skipping + nl} bytes exceeds the ${MAX_LINE_BYTES}-byte limit; skipped`,
             });
             skipping = 0;
-            data = data.subarray(nl + 1);
+            incoming = incoming.subarray(nl + 1);
           }
-          if (data.length < pieceBytes) {
-            carry = Buffer.from(data);
-            continue;
-          }
+          parts.push(incoming);
+          partsLength += incoming.length;
+          if (partsLength < pieceBytes) continue;
+          const data = carry();
           const cut = data.lastIndexOf(10);
+          parts = [];
+          partsLength = 0;
           if (cut < 0) {
             skipping = data.length;
-            carry = Buffer.alloc(0);
             continue;
           }
           const piece = data.subarray(0, cut + 1);
           const lines = countNewlines(piece, piece.length);
           await dispatch(piece, lineBase, false);
           lineBase += lines;
-          carry = Buffer.from(data.subarray(cut + 1));
+          const rest = data.subarray(cut + 1);
+          if (rest.length > 0) {
+            parts.push(rest);
+            partsLength = rest.length;
+          }
         }
         if (skipping > 0) {
           lineBase++;
@@ -225,13 +236,13 @@ export async function scanParallel(
             message: `line of ${skipping} bytes exceeds the ${MAX_LINE_BYTES}-byte limit; skipped`,
           });
         }
-        await dispatch(carry, lineBase, true);
+        await dispatch(carry(), lineBase, true);
       } catch (err) {
         const truncated =
           /unexpected end of file/i.test((err as Error)?.message ?? '') ||
           (err as NodeJS.ErrnoException)?.code === 'Z_BUF_ERROR';
         if (truncated) {
-          await dispatch(carry, lineBase, true);
+          await dispatch(carry(), lineBase, true);
           warn({
             file: name,
             message: 'compressed data ends early (truncated gzip); lines before it were read',
