@@ -27,10 +27,20 @@ const WRAPPER = [
 ].join('\n');
 
 /** Runs a shell command once, timing it and measuring its peak memory. */
-export function measure(name: string, command: string, lines: number, bytes: number, note?: string): Measurement {
+export function measure(
+  name: string,
+  command: string,
+  lines: number,
+  bytes: number,
+  note?: string,
+): Measurement {
   const result = spawnSync('python3', ['-c', WRAPPER, command], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (result.status !== 0) throw new Error(`${name}: the measuring wrapper failed: ${result.stderr}`);
-  const data = JSON.parse(result.stdout.trim().split('\n').pop()!) as { seconds: number; maxrss_kib: number; code: number };
+  const data = JSON.parse(result.stdout.trim().split('\n').pop()!) as {
+    seconds: number;
+    maxrss_kib: number;
+    code: number;
+  };
   const m: Measurement = {
     name,
     command,

@@ -38,6 +38,7 @@ export function securityEventSchema(): Record<string, unknown> {
     },
     allOf: ALL_CLASSES.map((cls) => ({
       if: { properties: { class: { const: cls } } },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, not a thenable
       then: { properties: { tier: { const: EVENT_CLASSES[cls].tier } } },
     })),
   };
@@ -45,7 +46,7 @@ export function securityEventSchema(): Record<string, unknown> {
 
 /** The class reference as Markdown (`docs/event-classes.md`), from the same table. */
 export function eventClassesMarkdown(): string {
-  const escape = (s: string) => s.replace(/\|/g, '\\|');
+  const escapePipes = (s: string) => s.replace(/\|/g, '\\|');
   const lines = [
     '# Event classes',
     '',
@@ -58,7 +59,7 @@ export function eventClassesMarkdown(): string {
     const spec = EVENT_CLASSES[cls];
     const detail = 'detail' in spec ? spec.detail : '';
     lines.push(
-      `| \`${cls}\` | ${spec.tier} | ${spec.program} | ${escape(spec.meaning)} | ${escape(detail)} |`,
+      `| \`${cls}\` | ${spec.tier} | ${spec.program} | ${escapePipes(spec.meaning)} | ${escapePipes(detail)} |`,
     );
   }
   lines.push('', '## Example lines', '');

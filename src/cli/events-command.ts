@@ -1,5 +1,8 @@
+import { availableParallelism } from 'node:os';
 import type { SecurityEvent } from '../classify/event.js';
 import type { RunStats } from '../pipeline/accounting.js';
+import { inputBytes, PARALLEL_FROM_BYTES } from '../pipeline/input-size.js';
+import { scanParallel } from '../pipeline/parallel-scan.js';
 import { type ReadOptions, type ReadWarning, readEvents } from '../pipeline/read-events.js';
 import { BufferedWriter } from './output.js';
 import { escapeForTerminal } from './terminal-escape.js';
@@ -14,6 +17,16 @@ export interface EventsFlags {
   tz?: string;
   now?: string;
   summary?: boolean;
+  threads?: string;
+}
+
+/** `--threads`: a whole number of at least 1, or undefined for automatic. */
+export function threadsFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new Error(`--threads: "${value}" is not a whole number from 1 to 256`);
+  return n;
 }
 
 export interface CommandIo {
@@ -107,13 +120,33 @@ export async function runEvents(paths: string[], flags: EventsFlags, io: Command
   if (format !== 'ndjson' && format !== 'table')
     throw new Error(`--format: "${format}" is not one of ndjson, table`);
   const warnings: ReadWarning[] = [];
-  const stream = readEvents(paths.length > 0 ? paths : ['-'], readOptionsFromFlags(flags, io, warnings));
+  const inputs = paths.length > 0 ? paths : ['-'];
+  const options = readOptionsFromFlags(flags, io, warnings);
   const out = new BufferedWriter(io.stdout);
-  for await (const event of stream) {
-    await out.write(format === 'ndjson' ? `${JSON.stringify(event)}\n` : tableRow(event));
+  let threads = threadsFlag(flags.threads);
+  if (threads === undefined)
+    threads =
+      format === 'ndjson' && (await inputBytes(inputs)) >= PARALLEL_FROM_BYTES ? availableParallelism() : 1;
+  let stats: RunStats;
+  if (threads > 1 && format === 'ndjson') {
+    stats = await scanParallel(
+      inputs,
+      { ...options, workers: threads },
+      {
+        mode: 'events',
+        lines: async (lines) => {
+          if (lines.length > 0) await out.write(`${lines.join('\n')}\n`);
+        },
+      },
+    );
+  } else {
+    const stream = readEvents(inputs, options);
+    for await (const event of stream) {
+      await out.write(format === 'ndjson' ? `${JSON.stringify(event)}\n` : tableRow(event));
+    }
+    stats = stream.stats;
   }
   await out.flush();
-  const stats = stream.stats;
   if (format === 'table' || flags.summary !== false) io.stderr.write(`\n${formatSummary(stats)}`);
   const unreadable = stats.files.filter((f) => f.error !== undefined);
   if (unreadable.length > 0) {

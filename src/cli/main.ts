@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { type AuditFlags, runAuditCommand } from './audit-command.js';
 import { type CommandIo, type EventsFlags, runEvents } from './events-command.js';
 
 const VERSION = '0.1.0';
@@ -30,8 +31,48 @@ export async function main(
     .option('--tz <zone>', 'IANA zone of timestamps without an offset (default: this machine\u2019s)')
     .option('--now <time>', 'reference time for year inference instead of the files\u2019 modification times')
     .option('--no-summary', 'do not print the line accounting on stderr (NDJSON output only)')
+    .option(
+      '--threads <n>',
+      'worker threads (default: all cores for inputs of 16 MB and more; 1 reads in one thread)',
+    )
     .action(async (paths: string[], flags: EventsFlags) => {
       status = await runEvents(paths, flags, io);
+    });
+
+  program
+    .command('audit')
+    .description(
+      "the security analyst's report, from the logs: findings with evidence, severity, status and fixes",
+    )
+    .argument('[logs...]', 'log files, directories of rotated logs, .gz files, or - for stdin', [])
+    .option('--config <dir>', 'the mail server configuration directory (docker-mailserver, mailcow or /etc)')
+    .option('--format <format>', 'md, html or json', 'md')
+    .option('-o, --output <file>', 'write the report to this file (atomically) instead of stdout')
+    .option(
+      '--since <time>',
+      'only events at or after this time (ISO 8601, local date, or a duration such as 7d)',
+    )
+    .option('--until <time>', 'only events before this time')
+    .option(
+      '--subnet-min <n>',
+      'name a /24 (IPv6 /64) when at least this many of its addresses take part',
+      '3',
+    )
+    .option(
+      '--fail-on <severity>',
+      'exit 1 when an open finding is this severe or worse (critical, high, medium, low, info)',
+    )
+    .option('--redact', 'mask user names and the last part of addresses, for sharing the report')
+    .option('--year <year>', 'year for syslog timestamps that carry none (default: inferred)')
+    .option('--tz <zone>', 'IANA zone of timestamps without an offset (default: this machine\u2019s)')
+    .option('--now <time>', 'reference time for year inference instead of the files\u2019 modification times')
+    .option('--no-summary', 'do not print the line accounting on stderr')
+    .option(
+      '--threads <n>',
+      'worker threads (default: all cores for inputs of 16 MB and more; 1 reads in one thread)',
+    )
+    .action(async (paths: string[], flags: AuditFlags) => {
+      status = await runAuditCommand(paths, flags, io);
     });
 
   try {

@@ -66,8 +66,10 @@ export function chartSpecs(report: AuditReport): Record<string, ChartSpec> {
   const tl = s.timeline;
   const ranked = rankEntries(Object.fromEntries(Object.entries(tl.series).map(([k, v]) => [k, sum(v)])));
   if (tl.buckets.length > 0 && ranked.length > 0) {
-    const shown = ranked.slice(0, MAX_TIMELINE_SERIES);
-    const rest = ranked.slice(MAX_TIMELINE_SERIES);
+    // A single leftover class is drawn as itself rather than as "other".
+    const keep = ranked.length === MAX_TIMELINE_SERIES + 1 ? ranked.length : MAX_TIMELINE_SERIES;
+    const shown = ranked.slice(0, keep);
+    const rest = ranked.slice(keep);
     const datasets = shown.map(([name], i) => ({
       label: makeVisible(name),
       data: tl.buckets.map((_, j) => finite(tl.series[name]?.[j])),

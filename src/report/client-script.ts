@@ -72,6 +72,11 @@ export const CHART_SCRIPT = `(function () {
         }
       };
     }
+    if (spec.kind === 'columns') {
+      // Few named columns: every name is shown, slanted when they do not fit.
+      categoryAxis.ticks.autoSkip = false;
+      categoryAxis.ticks.maxRotation = 60;
+    }
     return {
       type: 'bar',
       data: { labels: spec.labels, datasets: datasets(spec, { borderRadius: 3, maxBarThickness: spec.kind === 'columns' ? 56 : 22 }) },

@@ -12,15 +12,24 @@ import { escapeForTerminal } from '../cli/terminal-escape.js';
 
 export { escapeForTerminal };
 
+/** What `escapeForTerminal` escapes: C0 controls, and then C1 controls, zero-width and bidi characters, BOM. */
+const C0_CLASS = '\\u0000-\\u001f';
+const C1_BIDI_CLASS = '\\u007f-\\u009f\\u200b-\\u200f\\u2028-\\u202e\\u2066-\\u2069\\ufeff';
+const TERMINAL_CLASS = C0_CLASS + C1_BIDI_CLASS;
+
 /**
  * Invisible or direction-changing code points that the terminal escaper leaves
  * alone: soft hyphen, combining grapheme joiner, Arabic letter mark, Hangul and
  * Khmer fillers, Mongolian selectors, word joiner and invisible operators,
- * deprecated format controls, interlinear annotations, Unicode tags, and lone
- * surrogates (which an encoder would silently turn into U+FFFD).
+ * deprecated format controls, interlinear annotations and Unicode tags.
  */
-const MORE_INVISIBLE =
-  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2060-\u2064\u206a-\u206f\u3164\uffa0\ufff9-\ufffb\u{e0000}-\u{e007f}\ud800-\udfff]/gu;
+const MORE_CLASS =
+  '\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u2060-\\u2064\\u206a-\\u206f\\u3164\\uffa0\\ufff9-\\ufffb\\u{e0000}-\\u{e007f}';
+
+/** Lone surrogates (with the `u` flag only unpaired halves match), which an encoder would turn into U+FFFD. */
+const LONE_SURROGATE_CLASS = '\\ud800-\\udfff';
+
+const MORE_INVISIBLE = new RegExp(`[${MORE_CLASS}${LONE_SURROGATE_CLASS}]`, 'gu');
 
 /** Control, bidi and invisible characters as visible text (`\x1b`, `\u{202e}`); everything else unchanged. */
 export function makeVisible(text: string): string {
@@ -28,8 +37,10 @@ export function makeVisible(text: string): string {
 }
 
 /** What `makeVisible` turns into escapes, as one test: for checks on rendered output. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-export const INVISIBLE_OR_CONTROL = /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\u{e0000}-\u{e007f}\ud800-\udfff]/u;
+export const INVISIBLE_OR_CONTROL = new RegExp(
+  `[${TERMINAL_CLASS}${MORE_CLASS}${LONE_SURROGATE_CLASS}]`,
+  'u',
+);
 
 const HTML_ENTITIES: Record<string, string> = {
   '&': '&amp;',
@@ -50,18 +61,23 @@ export function escapeHtml(text: string): string {
 /**
  * Inline Markdown text (a table cell, a list item, a paragraph), rendered on a forge
  * as exactly the characters given: backticks, pipes, emphasis, brackets, angle
- * brackets, entities, strikethrough and math delimiters are backslash-escaped; line
+ * brackets, entities, strikethrough and math delimiters are backslash-escaped, and so
+ * are the `:` of `://` and the `.` of `www.` so that no URL becomes a link; line
  * breaks and other control characters become visible escapes, so the text stays on
  * its line; a leading block marker (`#`, `-`, `+`, `=`, `1.`) is escaped, and leading
- * or trailing spaces are shown as `\x20`, so the text cannot start a heading, list or
- * code block. A backslash is doubled only where it would escape what follows, so
+ * or trailing spaces are shown as `\x20`, so the text cannot start a heading, list,
+ * thematic break or code block. A backslash is doubled only where it would escape what follows, so
  * `\x1b` reads the same in the source and on the page.
  */
 export function escapeMarkdownInline(text: string): string {
   let s = makeVisible(text);
   s = s.replace(/\\(?=[!-/:-@[-`{-~]|$)/g, '\\\\');
   s = s.replace(/[`*_[\]<>|~&$]/g, '\\$&');
-  s = s.replace(/^[#+=-]/, '\\$&').replace(/^(\d+)([.)])/, '$1\\$2');
+  // No link from attacker text: GFM would turn `http://…` and `www.…` into one.
+  s = s.replace(/:\/\//g, '\\://').replace(/\b(www)\./gi, '$1\\.');
+  // Block markers count only when a space or the end follows them (or, for a
+  // thematic break or setext underline, more of the same).
+  s = s.replace(/^(?:#{1,6}(?= |$)|[-+=](?= |$|[-+=]))/, '\\$&').replace(/^(\d{1,9})([.)])(?= |$)/, '$1\\$2');
   s = s.replace(/^ +| +$/g, (spaces) => '\\x20'.repeat(spaces.length));
   return s;
 }
@@ -102,11 +118,12 @@ export function markdownCodeSpan(text: string, inTable = false): string {
   return delimiter + pad + s + pad + delimiter;
 }
 
-/** Beyond C0 controls (which `JSON.stringify` escapes itself): what a JSON text must not carry raw. */
-const JSON_UNSAFE =
-  /[\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\u{e0000}-\u{e007f}]/gu;
-const SCRIPT_UNSAFE =
-  /[<>&\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\u{e0000}-\u{e007f}]/gu;
+/**
+ * What a JSON text must not carry raw. `JSON.stringify` escapes C0 controls and lone
+ * surrogates in strings itself; outside strings, C0 is the indentation's line feeds.
+ */
+const JSON_UNSAFE = new RegExp(`[${C1_BIDI_CLASS}${MORE_CLASS}]`, 'gu');
+const SCRIPT_UNSAFE = new RegExp(`[<>&${C1_BIDI_CLASS}${MORE_CLASS}]`, 'gu');
 
 function unicodeEscapes(ch: string): string {
   let out = '';

@@ -4,7 +4,13 @@
  * escapes; the Markdown and HTML renderers escape what these return when it holds
  * report text.
  */
-import { type Finding, type FindingStatus, SEVERITIES, type Severity } from '../findings/finding.js';
+import {
+  type Evidence,
+  type Finding,
+  type FindingStatus,
+  SEVERITIES,
+  type Severity,
+} from '../findings/finding.js';
 import type { AuditReport, TimeSeries } from './model.js';
 
 export const REPORT_TITLE = 'Mail Server Security Analysis';
@@ -131,13 +137,39 @@ export function formatPeriod(period: AuditReport['period']): { text: string; raw
   return { text: `${from ?? period.from ?? 'unknown'} – ${to ?? period.to ?? 'unknown'}`, raw: true };
 }
 
-/** `attemptsPerHour` / `attempts_per_hour` / `attempts-per-hour` → `attempts per hour`. */
+const ACRONYMS: Record<string, string> = {
+  tls: 'TLS',
+  ssl: 'SSL',
+  helo: 'HELO',
+  ehlo: 'EHLO',
+  smtp: 'SMTP',
+  sasl: 'SASL',
+  imap: 'IMAP',
+  pop3: 'POP3',
+  dkim: 'DKIM',
+  dmarc: 'DMARC',
+  spf: 'SPF',
+  dns: 'DNS',
+  dnsbl: 'DNSBL',
+  ip: 'IP',
+  ipv4: 'IPv4',
+  ipv6: 'IPv6',
+  id: 'id',
+};
+
+/**
+ * `attemptsPerHour` / `attempts_per_hour` / `attempts-per-hour` → `Attempts per hour`
+ * (`tlsSessions` → `TLS sessions`). A key that is not such an identifier is returned
+ * unchanged: it is shown as written (and escaped).
+ */
 export function humanizeKey(key: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9]*(?:[_-][A-Za-z0-9]+)*$/.test(key)) return key;
   const words = key
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/[_]+/g, ' ')
-    .trim();
-  return words.length > 0 ? words.charAt(0).toUpperCase() + words.slice(1) : key;
+    .split(/[\s_-]+/)
+    .map((w) => ACRONYMS[w.toLowerCase()] ?? w.toLowerCase());
+  const text = words.join(' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** Entries by value, largest first, then by key. */
@@ -213,7 +245,8 @@ export function dailyRollup(ts: TimeSeries): DailyRollup {
     ([k]) => k,
   );
   const width = ts.bucketSeconds;
-  const slotsPerDay = width > 0 && width < 86400 && 86400 % width === 0 && 86400 / width <= 48 ? 86400 / width : 0;
+  const slotsPerDay =
+    width > 0 && width < 86400 && 86400 % width === 0 && 86400 / width <= 48 ? 86400 / width : 0;
   const rows = new Map<string, DayRow>();
   ts.buckets.forEach((bucket, i) => {
     const day = dayOf(bucket) ?? bucket;
@@ -233,7 +266,9 @@ export function dailyRollup(ts: TimeSeries): DailyRollup {
     if (slotsPerDay > 0) {
       const d = new Date(bucket);
       if (!Number.isNaN(d.getTime())) {
-        const slot = Math.floor((d.getUTCHours() * 3600 + d.getUTCMinutes() * 60 + d.getUTCSeconds()) / width);
+        const slot = Math.floor(
+          (d.getUTCHours() * 3600 + d.getUTCMinutes() * 60 + d.getUTCSeconds()) / width,
+        );
         if (slot >= 0 && slot < slotsPerDay) row.slots[slot]! += bucketTotal;
       }
     }
@@ -278,6 +313,39 @@ export function proseBlocks(text: string): ProseBlock[] {
     }
   }
   return blocks.filter((b) => (b.kind === 'paragraph' ? b.lines.length > 0 : b.items.length > 0));
+}
+
+/**
+ * Evidence as rows: each `file:line` padded to a common width (up to 40 characters),
+ * then the line. When every file is in one directory, `directory` names it (ending in
+ * `/`) and the rows show only what follows it.
+ */
+export function evidenceRows(evidence: readonly Evidence[]): {
+  directory: string;
+  rows: { source: string; line: string }[];
+} {
+  const sources = evidence.map((e) => String(e.source));
+  const directory = commonDirectory(sources);
+  const shown = sources.map((s) => s.slice(directory.length));
+  const width = Math.min(40, Math.max(0, ...shown.map((s) => s.length)));
+  return {
+    directory,
+    rows: evidence.map((e, i) => ({ source: shown[i]!.padEnd(width), line: String(e.line) })),
+  };
+}
+
+/** The longest directory (ending in `/`) that every `file:line` starts with, or ''. */
+function commonDirectory(sources: readonly string[]): string {
+  if (sources.length === 0) return '';
+  let prefix = sources[0]!.slice(0, sources[0]!.lastIndexOf('/') + 1);
+  for (const s of sources) {
+    while (prefix && !s.startsWith(prefix))
+      prefix = prefix.slice(0, prefix.slice(0, -1).lastIndexOf('/') + 1);
+  }
+  // Only the directory part of a file name: never cut inside a `file:line` whose file has no `/`.
+  return sources.every((s) => s.length > prefix.length && !s.slice(prefix.length).startsWith(':'))
+    ? prefix
+    : '';
 }
 
 /** Commands as lines: a command written over several lines (a heredoc) keeps its lines. */

@@ -9,6 +9,7 @@ import { escapeMarkdownInline as inline, markdownCodeBlock, markdownCodeSpan } f
 import {
   commandLines,
   dailyRollup,
+  evidenceRows,
   firstItems,
   formatCount,
   formatDateLong,
@@ -80,7 +81,9 @@ function header(report: AuditReport): string {
 function executiveSummary(report: AuditReport): string {
   const groups = issuesBySeverity(report.findings);
   const issueCount = sum(groups.map((g) => g.items.length));
-  const bySeverity = groups.map((g) => `${g.items.length} ${severityLabel(g.severity).toLowerCase()}`).join(', ');
+  const bySeverity = groups
+    .map((g) => `${g.items.length} ${severityLabel(g.severity).toLowerCase()}`)
+    .join(', ');
   const positives = positiveFindings(report.findings).length;
   const bans = sum(Object.values(report.statistics.bansByJail));
   const figures = [
@@ -116,15 +119,17 @@ function sourcesTable(sources: readonly FindingSource[]): string {
   return more > 0 ? `${out}\n\n_… and ${more} more sources (all of them are in the JSON report)._` : out;
 }
 
-/** Evidence lines, each after its `file:line`, aligned. */
-export function evidenceLines(evidence: Finding['evidence']): string[] {
-  const width = Math.min(40, Math.max(0, ...evidence.map((e) => String(e.source).length)));
-  return evidence.map((e) => `${String(e.source).padEnd(width)}  ${e.line}`);
+/** Evidence lines, each after its `file:line`, aligned, under the directory of the files. */
+function evidenceBlock(evidence: Finding['evidence']): string {
+  const { directory, rows } = evidenceRows(evidence);
+  const where = directory ? ` (files in ${markdownCodeSpan(directory)})` : '';
+  return `**Log Evidence:**${where}\n\n${markdownCodeBlock(rows.map((r) => `${r.source}  ${r.line}`))}`;
 }
 
 function commandBlocks(docker: readonly string[], plain: readonly string[]): string {
   const block = (label: string, cmds: readonly string[]) =>
     `**${label}**\n\n${cmds.length > 0 ? markdownCodeBlock(commandLines(cmds), 'sh') : '_No command needed._'}`;
+  if (docker.length === 0 && plain.length === 0) return '';
   return [block('docker-mailserver:', docker), block('Plain Postfix/Dovecot host:', plain)].join('\n\n');
 }
 
@@ -141,14 +146,15 @@ function issue({ n, finding: f }: NumberedFinding): string {
   const parts = [
     `### ${n}. **${inline(f.title)}** (${inline(severityLabel(f.severity))})`,
     [
-      `- **Severity:** ${inline(severityLabel(f.severity))}${f.severityRule ? ` (${inline(f.severityRule)})` : ''}`,
+      `- **Severity:** ${inline(severityLabel(f.severity))}`,
       `- **Status:** ${inline(statusLabel(f.status))}`,
       `- **Finding id:** ${markdownCodeSpan(f.id)}`,
+      ...(f.severityRule ? [`- **Severity rule:** ${inline(f.severityRule)}`] : []),
     ].join('\n'),
     `**Description:**\n\n${prose(f.description) || '_None._'}`,
   ];
   if (f.sources.length > 0) parts.push(`**Sources:**\n\n${sourcesTable(f.sources)}`);
-  if (f.evidence.length > 0) parts.push(`**Log Evidence:**\n\n${markdownCodeBlock(evidenceLines(f.evidence))}`);
+  if (f.evidence.length > 0) parts.push(evidenceBlock(f.evidence));
   if (f.rootCause) parts.push(`**Root Cause:**\n\n${prose(f.rootCause)}`);
   const rec = f.recommendation;
   parts.push(
@@ -193,7 +199,9 @@ function positives(report: AuditReport): string {
     const description = prose(f.description, indent);
     if (description) lines.push('', description);
     const details = [
-      ...Object.entries(f.metrics ?? {}).map(([k, v]) => `${indent}- ${inline(humanizeKey(k))}: ${inline(formatMetric(v))}`),
+      ...Object.entries(f.metrics ?? {}).map(
+        ([k, v]) => `${indent}- ${inline(humanizeKey(k))}: ${inline(formatMetric(v))}`,
+      ),
       `${indent}- Finding id: ${markdownCodeSpan(f.id)}`,
     ];
     lines.push('', ...details);
@@ -249,7 +257,12 @@ function rankedTable(sources: readonly RankedSource[], subnets: boolean): string
   return table(headers, rows, ['right', 'left', 'right', subnets ? 'right' : 'left']);
 }
 
-function countTable(label: string, valueLabel: string, record: Record<string, number>, asCode: boolean): string {
+function countTable(
+  label: string,
+  valueLabel: string,
+  record: Record<string, number>,
+  asCode: boolean,
+): string {
   const ranked = rankEntries(record ?? {});
   if (ranked.length === 0) return '_None._';
   const total = sum(ranked.map(([, v]) => v));
@@ -309,11 +322,10 @@ function trafficSection(report: AuditReport): string {
       ...series.map((s) => count(perDay.series[s]?.[i] ?? 0)),
     ]);
     parts.push(
-      `**Per day:**\n\n${table(
-        ['Day (UTC)', ...series.map((s) => inline(humanizeKey(s)))],
-        rows,
-        ['left', ...series.map((): Align => 'right')],
-      )}`,
+      `**Per day:**\n\n${table(['Day (UTC)', ...series.map((s) => inline(humanizeKey(s)))], rows, [
+        'left',
+        ...series.map((): Align => 'right'),
+      ])}`,
     );
   }
   return parts.join('\n\n');
@@ -329,7 +341,13 @@ function appendix(report: AuditReport): string {
   const accounting = table(
     ['Lines', 'Classified', 'Benign', 'Unrecognised', 'Malformed'],
     [
-      [count(inputs.lines), count(inputs.classified), count(inputs.benign), count(inputs.unrecognised), count(inputs.malformed)],
+      [
+        count(inputs.lines),
+        count(inputs.classified),
+        count(inputs.benign),
+        count(inputs.unrecognised),
+        count(inputs.malformed),
+      ],
       [
         '100 %',
         percent(inputs.classified, inputs.lines),

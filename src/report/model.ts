@@ -23,7 +23,14 @@ export interface AuditReport {
   generator: { name: 'mailwarden'; version: string };
   generatedAt: string;
   /** What was read. */
-  inputs: { files: string[]; lines: number; classified: number; benign: number; unrecognised: number; malformed: number };
+  inputs: {
+    files: string[];
+    lines: number;
+    classified: number;
+    benign: number;
+    unrecognised: number;
+    malformed: number;
+  };
   period: { from: string | null; to: string | null };
   /** Two sentences: what matters most. */
   executiveSummary: string;

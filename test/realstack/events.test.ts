@@ -1,10 +1,12 @@
-// `mailwarden events` against the real daemons: every attack the driver makes is
+// `mailwarden events` and `mailwarden audit` against the real daemons: every attack the driver makes is
 // classified with exactly its source addresses and counts, in every log layout
 // (RFC 3339 mail.log, traditional mail.log, Postfix's maillog_file with Dovecot's
 // log_path), nothing the daemons write is left unrecognised, and no legitimate
 // client ever appears in an attack event.
 import assert from 'node:assert/strict';
+import { runAudit } from '../../src/audit/run-audit.js';
 import { readEvents, type SecurityEvent } from '../../src/index.js';
+import { compareAuditWithTruth } from './compare-audit.js';
 import { compareWithTruth } from './compare-events.js';
 import { runAttacks } from './driver.js';
 import { LOG_LAYOUTS } from './log-layout.js';
@@ -45,6 +47,8 @@ for (const layout of LOG_LAYOUTS) {
           );
           for (const f of figures) console.log(`  ${f.cls}: seen ${f.seen}, driver ${f.expected}`);
           assert.deepEqual(problems, [], `${name}`);
+          const { report } = await runAudit(paths, {});
+          assert.deepEqual(compareAuditWithTruth(report, truth), [], `audit of ${name}`);
           if (paths.some((p: string) => p.endsWith('fail2ban.log'))) {
             const banned = new Set(events.filter((e) => e.class === 'fail2ban-ban').map((e) => e.ip));
             for (const s of truth.scenarios.filter((x) => x.expectedFail2banJail)) {

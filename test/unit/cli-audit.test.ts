@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -53,7 +53,16 @@ test('--fail-on makes the exit status 1 when an open finding is that severe, for
   const critical = await run(['audit', '--format', 'json', '--fail-on', 'critical', '--tz', 'UTC', logs]);
   assert.equal(critical.status, 1, 'the compromised account is critical and open');
   assert.match(critical.err, /--fail-on critical/);
-  const clean = await run(['audit', '--format', 'json', '--fail-on', 'critical', '--tz', 'UTC', join(repoRoot, 'test', 'fixtures', 'hand-written.log')]);
+  const clean = await run([
+    'audit',
+    '--format',
+    'json',
+    '--fail-on',
+    'critical',
+    '--tz',
+    'UTC',
+    join(repoRoot, 'test', 'fixtures', 'hand-written.log'),
+  ]);
   assert.equal(clean.status, 0, clean.err);
   const bad = await run(['audit', '--fail-on', 'urgent', logs]);
   assert.equal(bad.status, 2);
