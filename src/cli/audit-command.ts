@@ -66,7 +66,8 @@ export async function runAuditCommand(paths: string[], flags: AuditFlags, io: Co
   } else {
     io.stdout.write(text);
   }
-  if (flags.summary !== false && flags.output && flags.output !== '-') io.stderr.write(formatSummary(run));
+  if (flags.summary !== false && flags.output && flags.output !== '-')
+    io.stderr.write(formatSummary(run, false));
   const unreadable = run.files.filter((f) => f.error !== undefined);
   if (unreadable.length > 0) {
     io.stderr.write(

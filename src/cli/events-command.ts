@@ -80,7 +80,7 @@ function tableRow(e: SecurityEvent): string {
   return `${cells.join('  ')}\n`;
 }
 
-export function formatSummary(stats: RunStats): string {
+export function formatSummary(stats: RunStats, withClasses = true): string {
   const lines: string[] = [];
   const pad = (s: string | number, n: number) => String(s).padStart(n);
   lines.push(
@@ -100,7 +100,7 @@ export function formatSummary(stats: RunStats): string {
     `${pad(t.lines, 10)} ${pad(t.classified, 10)} ${pad(t.benign, 10)} ${pad(t.unrecognised, 12)} ${pad(t.malformed, 10)}  total (${t.files} input${t.files === 1 ? '' : 's'})`,
   );
   const classes = Object.entries(t.byClass).sort((a, b) => b[1] - a[1]);
-  if (classes.length > 0) {
+  if (withClasses && classes.length > 0) {
     lines.push('', 'events by class:');
     for (const [cls, n] of classes) lines.push(`${pad(n, 10)}  ${cls}`);
   }

@@ -20,6 +20,39 @@ interface Pair {
 
 interface State {
   pairs: Map<string, Pair>;
+  /** Authenticated submissions per user and UTC day. */
+  sent: Map<string, Record<string, number>>;
+}
+
+/** A day's submissions are a jump when they reach this, and this many times the user's usual day. */
+export const VOLUME_FLOOR = 50;
+export const VOLUME_FACTOR = 10;
+const USERS_SENDING = 100_000;
+
+interface VolumeJump {
+  user: string;
+  day: string;
+  count: number;
+  usual: number;
+}
+
+/** Days on which an authenticated user sent far more than on its own usual day (the median of its other days, 3+ needed). */
+function volumeJumps(sent: State['sent']): VolumeJump[] {
+  const jumps: VolumeJump[] = [];
+  for (const [user, days] of sent) {
+    const entries = Object.entries(days).sort((a, b) => a[0].localeCompare(b[0]));
+    if (entries.length < 4) continue;
+    for (const [day, count] of entries) {
+      const others = entries
+        .filter(([d]) => d !== day)
+        .map(([, n]) => n)
+        .sort((a, b) => a - b);
+      const usual = others[Math.floor(others.length / 2)]!;
+      if (count >= VOLUME_FLOOR && count >= VOLUME_FACTOR * Math.max(usual, 1))
+        jumps.push({ user, day, count, usual });
+    }
+  }
+  return jumps.sort((a, b) => b.count - a.count);
 }
 
 /** Fewer failures than this before a success is a typo, not a guessed password. */
@@ -59,7 +92,7 @@ export const accountCompromise: Detector<State> = {
     'sasl-auth-success',
     'mail-login-success',
   ],
-  create: () => ({ pairs: new Map() }),
+  create: () => ({ pairs: new Map(), sent: new Map() }),
   add(s, e, tsMs, raw) {
     if (!e.ip) return;
     const user = e.user ?? '';
@@ -74,6 +107,17 @@ export const accountCompromise: Detector<State> = {
         if (p.evidence.length < 3) p.evidence.push({ line: raw, source: e.source });
       } else p.failsAfter++;
       return;
+    }
+    if (e.class === 'sasl-auth-success' && e.user) {
+      let days = s.sent.get(e.user);
+      if (!days && s.sent.size < USERS_SENDING) {
+        days = {};
+        s.sent.set(e.user, days);
+      }
+      if (days) {
+        const day = new Date(tsMs).toISOString().slice(0, 10);
+        days[day] = (days[day] ?? 0) + 1;
+      }
     }
     // A success ends the "before" segment of its pair, and of the address's failures that carry no user.
     for (const p of [pair(s, e.ip, user), pair(s, e.ip, '')]) {
@@ -102,12 +146,21 @@ export const accountCompromise: Detector<State> = {
         for (const ev of b.evidence) if (a.evidence.length < 3) a.evidence.push(ev);
       } else a.failsAfter += b.failsBefore + b.failsAfter;
     }
+    for (const [user, days] of later.sent) {
+      const mine = into.sent.get(user);
+      if (!mine) {
+        if (into.sent.size < USERS_SENDING) into.sent.set(user, days);
+        continue;
+      }
+      for (const [day, n] of Object.entries(days)) mine[day] = (mine[day] ?? 0) + n;
+    }
   },
   findings(s, ctx): Finding[] {
     const hits = [...s.pairs.values()]
       .filter((p) => p.success !== null && p.failsBefore >= MIN_FAILURES)
       .sort((a, b) => a.success! - b.success!);
-    if (hits.length === 0) return [];
+    const jumps = volumeJumps(s.sent);
+    if (hits.length === 0 && jumps.length === 0) return [];
     const sources: FindingSource[] = hits.map((p) => ({
       source: p.ip,
       kind: 'address',
@@ -124,26 +177,41 @@ export const accountCompromise: Detector<State> = {
         const [line, source] = p.successSource!.split('\u0000');
         return { line: line!, source: source! };
       });
-    const users = [...new Set(hits.map((p) => p.user).filter(Boolean))];
+    const users = [...new Set([...hits.map((p) => p.user), ...jumps.map((j) => j.user)].filter(Boolean))];
+    const jumpText = jumps
+      .slice(0, 5)
+      .map((j) => `${j.user} sent ${j.count} messages on ${j.day}, against ${j.usual} on its usual day`);
+    const guessText = hits
+      .slice(0, 5)
+      .map(
+        (p) =>
+          `${p.user || '(user not logged)'} logged in from ${p.ip} at ${new Date(p.success!).toISOString()} after ${p.failsBefore} failed attempts from that address`,
+      );
     return [
       {
         id: 'account-compromise-suspected',
         kind: 'issue',
-        title: `Possible account compromise: ${users.slice(0, 3).join(', ') || 'a login'} succeeded after failed attempts`,
+        title:
+          hits.length > 0
+            ? `Possible account compromise: ${users.slice(0, 3).join(', ') || 'a login'} succeeded after failed attempts`
+            : `Possible account compromise: ${users.slice(0, 3).join(', ')} sent far more than usual`,
         severity: 'critical',
-        severityRule: `critical whenever a login succeeds from an address that failed ${MIN_FAILURES}+ times for the same user before (fewer is taken for a typo)`,
+        severityRule: `critical whenever a login succeeds from an address that failed ${MIN_FAILURES}+ times for the same user before (fewer is taken for a typo), or an authenticated user sends ${VOLUME_FLOOR}+ messages in a day and ${VOLUME_FACTOR}x its usual day`,
         status: 'open',
-        description: hits
-          .slice(0, 5)
-          .map(
-            (p) =>
-              `${p.user || '(user not logged)'} logged in from ${p.ip} at ${new Date(p.success!).toISOString()} after ${p.failsBefore} failed attempts from that address`,
-          )
-          .join('; ')
-          .concat('. Such an address is not exempted from blocking: it guessed the password.'),
+        description: [
+          guessText.length > 0
+            ? `${guessText.join('; ')}. Such an address is not exempted from blocking: it guessed the password.`
+            : '',
+          jumpText.length > 0 ? `Sending volume jumped: ${jumpText.join('; ')}.` : '',
+        ]
+          .filter(Boolean)
+          .join(' '),
         sources,
         evidence: [...hits.slice(0, 2).flatMap((p) => p.evidence), ...successEvidence],
-        rootCause: 'A password was guessed (or reused from a leak) after a brute-force run.',
+        rootCause:
+          hits.length > 0
+            ? 'A password was guessed (or reused from a leak) after a brute-force run.'
+            : 'A stolen password sends spam through the account.',
         recommendation: {
           summary: `Reset the password of ${users.join(', ') || 'the account'} now, end its sessions, check what it sent (mail queue, Sent folder) and its forwarding and sieve rules, then block the address.`,
           dockerMailserver: [
@@ -159,7 +227,11 @@ export const accountCompromise: Detector<State> = {
             'postqueue -p',
           ],
         },
-        metrics: { accounts: users.length, addresses: new Set(hits.map((p) => p.ip)).size },
+        metrics: {
+          accounts: users.length,
+          addresses: new Set(hits.map((p) => p.ip)).size,
+          volumeJumps: jumps.length,
+        },
       },
     ];
   },

@@ -123,3 +123,37 @@ test('a log with nothing hostile gives no issue and says so', async () => {
     [],
   );
 });
+
+test('an authenticated user whose sending jumps far above its own days is flagged critical', () => {
+  const analysis = new Analysis();
+  const day = (d: number, h: number) => Date.parse(`2025-10-0${d}T${String(h).padStart(2, '0')}:00:00Z`);
+  let n = 0;
+  const send = (user: string, ts: number) =>
+    analysis.add(
+      {
+        ts: new Date(ts).toISOString(),
+        host: 'mail',
+        service: 'postfix/submission/smtpd',
+        pid: 1,
+        class: 'sasl-auth-success',
+        tier: 'benign',
+        ip: '192.0.2.9',
+        user,
+        detail: 'QID',
+        source: `mail.log:${++n}`,
+      },
+      'line',
+      ts,
+    );
+  for (const d of [1, 2, 3, 4]) for (let i = 0; i < 5; i++) send('steady@example.test', day(d, 8 + i));
+  for (const d of [1, 2, 3]) for (let i = 0; i < 4; i++) send('victim@example.test', day(d, 8 + i));
+  for (let i = 0; i < 300; i++) send('victim@example.test', day(4, 0) + i * 60_000);
+  const f = analysis.findings(3).find((x) => x.id === 'account-compromise-suspected');
+  assert.ok(f, 'finding');
+  assert.equal(f.severity, 'critical');
+  assert.match(
+    f.description,
+    /victim@example\.test sent 300 messages on 2025-10-04, against 4 on its usual day/,
+  );
+  assert.ok(!f.description.includes('steady@'), 'a steady sender is left alone');
+});
