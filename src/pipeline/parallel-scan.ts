@@ -2,11 +2,11 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { openChunks } from '../ingest/chunks.js';
 import { MAX_LINE_BYTES } from '../ingest/line-splitter.js';
-import { describeFsError, expandInputs } from '../ingest/paths.js';
+import { describeFsError } from '../ingest/paths.js';
 import { assertValidZone } from '../parse/time.js';
 import { FileAccount, type RunStats, summarise } from './accounting.js';
 import type { ChunkJob, ChunkResult } from './chunk-job.js';
-import type { ScanOptions } from './read-events.js';
+import { expandAccounted, type ScanOptions } from './read-events.js';
 
 /** How each piece's result is used, in file order. */
 export interface ParallelConsumer {
@@ -105,14 +105,7 @@ export async function scanParallel(
   const pool = new WorkerPool(Math.max(1, options.workers ?? availableParallelism()));
   const inFlightLimit = (options.workers ?? availableParallelism()) * 2;
   const accounts: FileAccount[] = [];
-  const { files, problems } = await expandInputs(inputs);
-  for (const p of problems) {
-    const account = new FileAccount(p.path);
-    account.error = p.message;
-    accounts.push(account);
-    warn({ file: p.path, message: p.message, fatal: true });
-  }
-  const totalBytes = files.reduce((sum, f) => sum + (f.size ?? 0), 0);
+  const { files, totalBytes } = await expandAccounted(inputs, accounts, warn);
   let bytesBefore = 0;
   let nextId = 0;
   try {

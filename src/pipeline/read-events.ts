@@ -3,7 +3,7 @@ import type { SecurityEvent } from '../classify/event.js';
 import type { EventClass } from '../classify/taxonomy.js';
 import { openChunks } from '../ingest/chunks.js';
 import { LineSplitter } from '../ingest/line-splitter.js';
-import { describeFsError, expandInputs } from '../ingest/paths.js';
+import { describeFsError, expandInputs, type InputFile } from '../ingest/paths.js';
 import { assertValidZone, YearResolver } from '../parse/time.js';
 import { FileAccount, type RunStats, summarise } from './accounting.js';
 import { LineClassifier } from './line-classifier.js';
@@ -59,6 +59,25 @@ function displayName(path: string): string {
 }
 
 /**
+ * Expands the inputs into files; an input that cannot be read gets its account
+ * (marked unreadable) and a fatal warning, and the others are still read.
+ */
+export async function expandAccounted(
+  inputs: string[],
+  accounts: FileAccount[],
+  warn: (w: ReadWarning) => void,
+): Promise<{ files: InputFile[]; totalBytes: number }> {
+  const { files, problems } = await expandInputs(inputs);
+  for (const p of problems) {
+    const account = new FileAccount(p.path);
+    account.error = p.message;
+    accounts.push(account);
+    warn({ file: p.path, message: p.message, fatal: true });
+  }
+  return { files, totalBytes: files.reduce((sum, f) => sum + (f.size ?? 0), 0) };
+}
+
+/**
  * Reads every input (files, directories of rotated logs, gzip, `-` for stdin) and
  * hands each event to `sink` as soon as its line is classified, oldest file first.
  * Returns the line accounting. This is the engine under `readEvents` and the audit.
@@ -70,14 +89,7 @@ export async function scanInputs(inputs: string[], options: ScanOptions, sink: E
   const maxWarnings = options.maxWarningsPerFile ?? 10;
   const sinceMs = options.since?.getTime() ?? Number.NEGATIVE_INFINITY;
   const untilMs = options.until?.getTime() ?? Number.POSITIVE_INFINITY;
-  const { files, problems } = await expandInputs(inputs);
-  for (const p of problems) {
-    const account = new FileAccount(p.path);
-    account.error = p.message;
-    accounts.push(account);
-    warn({ file: p.path, message: p.message, fatal: true });
-  }
-  const totalBytes = files.reduce((sum, f) => sum + (f.size ?? 0), 0);
+  const { files, totalBytes } = await expandAccounted(inputs, accounts, warn);
   let bytesBefore = 0;
   for (const input of files) {
     const name = displayName(input.path);
