@@ -9,6 +9,7 @@ import { type ScanOptions, scanInputs } from '../pipeline/read-events.js';
 import type { AuditReport } from '../report/model.js';
 import { Analysis, type AnalysisState } from './analysis.js';
 import { DETECTORS } from './detectors.js';
+import { fillEvidenceLines } from './evidence-lines.js';
 import { redactReport } from './redact.js';
 import { buildReport } from './report-builder.js';
 import { attributeAddress } from './statistics.js';
@@ -45,6 +46,7 @@ export async function runAudit(
         )
       : await scanInputs(inputs, { ...options, all: true, wanted }, analysis.add);
   const findings = analysis.findings(options.subnetMin ?? DEFAULT_SUBNET_MIN);
+  await fillEvidenceLines(findings);
   const f2b = analysis.state.detectors[DETECTORS.indexOf(fail2banCoverage)] as {
     banCount: Record<string, number>;
   };

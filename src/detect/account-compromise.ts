@@ -11,6 +11,7 @@ interface Pair {
   loginBefore: number;
   authBefore: number;
   success: number | null;
+  /** `file:line` of the first success; its text is read back only if the pair turns out a hit (most successes are innocent). */
   successSource: string | null;
   failsAfter: number;
   firstFail: number;
@@ -93,7 +94,7 @@ export const accountCompromise: Detector<State> = {
     'mail-login-success',
   ],
   create: () => ({ pairs: new Map(), sent: new Map() }),
-  add(s, e, tsMs, raw) {
+  add(s, e, tsMs) {
     if (!e.ip) return;
     const user = e.user ?? '';
     if (FAILURES.has(e.class)) {
@@ -104,7 +105,7 @@ export const accountCompromise: Detector<State> = {
         else p.authBefore++;
         p.failsBefore = Math.max(p.authBefore, p.saslBefore + p.loginBefore);
         p.firstFail = Math.min(p.firstFail, tsMs);
-        if (p.evidence.length < 3) p.evidence.push({ line: raw, source: e.source });
+        if (p.evidence.length < 3) p.evidence.push({ line: '', source: e.source });
       } else p.failsAfter++;
       return;
     }
@@ -123,7 +124,7 @@ export const accountCompromise: Detector<State> = {
     for (const p of [pair(s, e.ip, user), pair(s, e.ip, '')]) {
       if (p.success === null) {
         p.success = tsMs;
-        p.successSource = `${raw}\u0000${e.source}`;
+        p.successSource = e.source;
       }
     }
   },
@@ -173,10 +174,7 @@ export const accountCompromise: Detector<State> = {
     const successEvidence = hits
       .filter((p) => p.successSource)
       .slice(0, 3)
-      .map((p) => {
-        const [line, source] = p.successSource!.split('\u0000');
-        return { line: line!, source: source! };
-      });
+      .map((p) => ({ line: '', source: p.successSource! }));
     const users = [...new Set([...hits.map((p) => p.user), ...jumps.map((j) => j.user)].filter(Boolean))];
     const jumpText = jumps
       .slice(0, 5)
