@@ -54,12 +54,8 @@ after(async () => {
   await browser?.close();
 });
 
-/** Fails (or, with the skip variable, skips) when the browser is not installed. */
-function requireBrowser(t: { skip: (message: string) => void }): Browser | undefined {
-  if (skip) {
-    t.skip(SKIP_MESSAGE);
-    return undefined;
-  }
+/** The browser, or a failure saying how to install it (the skip variable skips through each test's option instead). */
+function requireBrowser(): Browser | undefined {
   if (!available) {
     assert.fail(
       `${CHROMIUM} is missing: install the Debian package chromium (as root: apt-get install chromium; ` +
@@ -166,8 +162,10 @@ async function checkPage(page: Page, url: string, seen: Observed, width: number)
   assert.deepEqual(seen.dialogs, [], 'no dialog');
 }
 
-test('the sample report renders in Chromium at 1280 px: charts drawn, no request, no error', async (t) => {
-  const b = requireBrowser(t);
+test('the sample report renders in Chromium at 1280 px: charts drawn, no request, no error', {
+  skip: skip ? SKIP_MESSAGE : false,
+}, async () => {
+  const b = requireBrowser();
   if (!b) return;
   const { page, url, seen, close } = await openReport(b, sampleReport(), 'report-sample', 1280);
   try {
@@ -190,8 +188,10 @@ test('the sample report renders in Chromium at 1280 px: charts drawn, no request
   }
 });
 
-test('the sample report fits a 390 px wide screen: no horizontal overflow, charts resized', async (t) => {
-  const b = requireBrowser(t);
+test('the sample report fits a 390 px wide screen: no horizontal overflow, charts resized', {
+  skip: skip ? SKIP_MESSAGE : false,
+}, async () => {
+  const b = requireBrowser();
   if (!b) return;
   const { page, url, seen, close } = await openReport(b, sampleReport(), 'report-sample-390', 390);
   try {
@@ -216,8 +216,10 @@ test('the sample report fits a 390 px wide screen: no horizontal overflow, chart
   }
 });
 
-test('the hostile report runs no script of its own: no dialog, text shown as text', async (t) => {
-  const b = requireBrowser(t);
+test('the hostile report runs no script of its own: no dialog, text shown as text', {
+  skip: skip ? SKIP_MESSAGE : false,
+}, async () => {
+  const b = requireBrowser();
   if (!b) return;
   for (const width of [1280, 390]) {
     const { page, url, seen, close } = await openReport(b, hostileReport(), `report-hostile-${width}`, width);
