@@ -7,6 +7,7 @@ import { normalizeIp } from '../parse/address.js';
 import { type HeaderContext, parseHeader } from '../parse/header.js';
 import { isoTime } from '../parse/iso-time.js';
 import type { FileAccount } from './accounting.js';
+import { quickBenign } from './quick-benign.js';
 
 export type LineOutcome =
   | { kind: 'counted'; cls: EventClass; tier: Tier }
@@ -84,6 +85,14 @@ export class LineClassifier {
     if (bytes.length === 0) {
       account.benign++;
       return { kind: 'blank' };
+    }
+    if (this.wanted) {
+      const quick = quickBenign(bytes);
+      if (quick !== null && !this.wanted.has(quick)) {
+        account.benign++;
+        account.countClass(quick);
+        return { kind: 'counted', cls: quick, tier: 'benign' };
+      }
     }
     const utf8 = isUtf8(bytes);
     if (looksBinary(bytes, utf8)) {

@@ -1,0 +1,80 @@
+// The byte-level shortcut for common benign lines must never disagree with the
+// full classifier: checked on every line of real daemon output and of a generated log.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { generateLogs } from '../../bench/generator/generate.js';
+import { LineClassifier, YearResolver } from '../../src/index.js';
+import { quickBenign } from '../../src/pipeline/quick-benign.js';
+import { repoRoot } from '../support/paths.js';
+
+function check(file: string, counts: { quick: number; lines: number }): void {
+  const classifier = new LineClassifier(
+    { years: new YearResolver(Date.parse('2026-12-01T00:00:00Z'), 'UTC'), zone: 'UTC' },
+    file,
+  );
+  const data = readFileSync(file);
+  let start = 0;
+  let lineNo = 0;
+  while (start < data.length) {
+    let end = data.indexOf(10, start);
+    if (end < 0) end = data.length;
+    const bytes = data.subarray(start, end);
+    lineNo++;
+    counts.lines++;
+    const quick = quickBenign(bytes);
+    if (quick !== null) {
+      counts.quick++;
+      const full = classifier.classifyText(bytes.toString('utf8'), lineNo);
+      assert.ok(
+        full.kind === 'benign' && full.event.class === quick,
+        `${file}:${lineNo}: quick ${quick}, full ${full.kind === 'benign' || full.kind === 'event' ? full.event.class : full.kind}`,
+      );
+    }
+    start = end + 1;
+  }
+}
+
+test('on real daemon output and generated logs, the shortcut agrees with the full classifier', async () => {
+  const counts = { quick: 0, lines: 0 };
+  for (const release of ['debian12', 'debian13-trixie']) {
+    for (const layout of ['syslog', 'files']) {
+      const dir = join(repoRoot, 'test', 'fixtures', 'real', release, layout);
+      for (const name of readdirSync(dir).filter((n) => n.endsWith('.log'))) check(join(dir, name), counts);
+    }
+  }
+  check(join(repoRoot, 'examples', 'docker-mailserver', 'mail-logs', 'mail.log'), counts);
+  const dir = mkdtempSync(join(tmpdir(), 'mw-quick-'));
+  try {
+    for (const [format, release] of [
+      ['rfc3339', 'debian12'],
+      ['rfc3164', 'debian13-trixie'],
+    ] as const) {
+      await generateLogs({ out: join(dir, format), size: '3MB', seed: 5, format, release });
+      check(join(dir, format, 'mail.log'), counts);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.ok(
+    counts.quick > counts.lines / 5,
+    `the shortcut takes a good share of lines: ${counts.quick} of ${counts.lines}`,
+  );
+});
+
+test('malformed stamps, no-host lines and warnings are left to the full parser', () => {
+  const lines = [
+    '2025-13-xxT01:33:12.123456+00:00 mail postfix/qmgr[1]: 4ABC123: removed',
+    'Oct 10 01:33:12 postfix/qmgr[1]: 4ABC123: removed',
+    '2025-10-10T01:33:12.123456+00:00 mail postfix/qmgr[1]: warning: something odd',
+    '2025-10-10T01:33:12.123456+00:00 mail postfix/submission/smtpd[1]: 4ABC123: client=unknown[192.0.2.1], sasl_method=PLAIN, sasl_username=a@b',
+    '2025-10-10T01:33:12.123456+00:00 mail postfix/cleanup[1]: 4ABC123: milter-reject: END-OF-MESSAGE from x[192.0.2.1]: 5.7.1 rejected by DMARC policy',
+  ];
+  for (const l of lines) assert.equal(quickBenign(Buffer.from(l)), null, l);
+  assert.equal(
+    quickBenign(Buffer.from('2025-10-10T01:33:12.123456+00:00 mail postfix/qmgr[1]: 4ABC123: removed')),
+    'queue-activity',
+  );
+});
