@@ -38,7 +38,8 @@ interface State {
 const USERS_KEPT = 50;
 const ADDRESSES_PER_USER = 100;
 const USERS_TRACKED = 50_000;
-const TIMES_KEPT = 4000;
+/** A slow attack of one try every 20 minutes for two days is 144 tries: 1024 covers the windows that matter. */
+const TIMES_KEPT = 1024;
 
 export const SPRAY_USERS = 5;
 export const DISTRIBUTED_ADDRESSES = 5;

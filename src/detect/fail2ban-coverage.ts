@@ -88,7 +88,8 @@ export const fail2banCoverage: Detector<State> = {
       s.bans[jail] = list;
       return;
     }
-    if (e.ip) addTo(tallyFor(s.byAddress, e.ip), tsMs, e.class);
+    // Only counts matter here: no times kept for the (many) addresses.
+    if (e.ip) addTo(tallyFor(s.byAddress, e.ip), tsMs, e.class, 1, undefined, false);
   },
   merge(into, later) {
     mergeTallies(into.byAddress, later.byAddress);

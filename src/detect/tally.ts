@@ -13,7 +13,8 @@ export interface Tally {
 }
 
 const USERS_KEPT = 25;
-const TIMES_KEPT = 4000;
+/** Enough for rhythm and for repeat offenders' intervals; more only costs memory with 100 k addresses. */
+const TIMES_KEPT = 256;
 
 export function newTally(): Tally {
   return {
@@ -26,13 +27,13 @@ export function newTally(): Tally {
   };
 }
 
-export function addTo(t: Tally, tsMs: number, cls: string, weight = 1, user?: string): void {
+export function addTo(t: Tally, tsMs: number, cls: string, weight = 1, user?: string, keepTime = true): void {
   t.count += weight;
   if (tsMs < t.first) t.first = tsMs;
   if (tsMs > t.last) t.last = tsMs;
   t.classes[cls] = (t.classes[cls] ?? 0) + weight;
   if (user && t.users.length < USERS_KEPT && !t.users.includes(user)) t.users.push(user);
-  if (t.times.length < TIMES_KEPT) t.times.push(tsMs);
+  if (keepTime && t.times.length < TIMES_KEPT) t.times.push(tsMs);
 }
 
 export function mergeTally(into: Tally, from: Tally): void {
