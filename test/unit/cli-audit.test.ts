@@ -2,25 +2,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { test } from 'node:test';
-import { main } from '../../src/cli/main.js';
 import { repoRoot } from '../support/paths.js';
+import { runCli } from '../support/run-cli.js';
 
-async function run(argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  const status = await main(argv, { stdout, stderr, stdin: Readable.from([]) });
-  return { status, out, err };
-}
+const run = runCli;
 
 const logs = join(repoRoot, 'test', 'fixtures', 'real', 'debian12', 'syslog');
 

@@ -2,24 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { test } from 'node:test';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../support/run-cli.js';
 
-async function run(argv: string[], stdinText = '') {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  const status = await main(argv, { stdout, stderr, stdin: Readable.from([Buffer.from(stdinText)]) });
-  return { status, out, err };
-}
+const run = runCli;
+const classesOf = (ndjson: string) =>
+  ndjson
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).class);
 
 const SAMPLE = [
   'Oct 10 01:33:12 mail postfix/submissions/smtpd[477]: SSL_accept error from unknown[192.0.2.134]: lost connection',
@@ -69,24 +60,12 @@ test('--since and --until select by event time', async () => {
     ['events', '--tz', 'UTC', '--now', '2025-10-11T00:00:00Z', '--since', '2025-10-10T01:33:13Z', '-'],
     SAMPLE,
   );
-  assert.deepEqual(
-    r.out
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l).class),
-    ['mail-login-failure'],
-  );
+  assert.deepEqual(classesOf(r.out), ['mail-login-failure']);
   const u = await run(
     ['events', '--tz', 'UTC', '--now', '2025-10-11T00:00:00Z', '--until', '2025-10-10T01:33:13Z', '-'],
     SAMPLE,
   );
-  assert.deepEqual(
-    u.out
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l).class),
-    ['tls-handshake-failure'],
-  );
+  assert.deepEqual(classesOf(u.out), ['tls-handshake-failure']);
 });
 
 test('exit status is non-zero only when an input cannot be read at all, and says which', async () => {
