@@ -44,7 +44,7 @@ export async function runAudit(
             lateAddress: (ip, cls) => attributeAddress(analysis.state.statistics, ip, cls),
           },
         )
-      : await scanInputs(inputs, { ...options, all: true, wanted }, analysis.add);
+      : await scanInputs(inputs, { ...options, all: true, wanted, forAnalysis: true }, analysis.add);
   const findings = analysis.findings(options.subnetMin ?? DEFAULT_SUBNET_MIN);
   await fillEvidenceLines(findings);
   const f2b = analysis.state.detectors[DETECTORS.indexOf(fail2banCoverage)] as {

@@ -6,7 +6,6 @@ import type { RankedSource, TimeSeries } from '../report/model.js';
 export const STATISTICS_CLASSES = [
   'delivery-sent',
   'smtp-connect',
-  'postscreen-connect',
   'sasl-auth-success',
   'mail-login-success',
 ] as const;
@@ -40,7 +39,6 @@ export interface StatisticsState {
     deferred: number;
     bounced: number;
     smtpd: number;
-    postscreen: number;
     loginsSucceeded: number;
     loginsFailed: number;
   };
@@ -61,7 +59,6 @@ export function newStatistics(): StatisticsState {
       deferred: 0,
       bounced: 0,
       smtpd: 0,
-      postscreen: 0,
       loginsSucceeded: 0,
       loginsFailed: 0,
     },
@@ -98,9 +95,6 @@ export function addStatistic(s: StatisticsState, e: SecurityEvent, tsMs: number)
       break;
     case 'smtp-connect':
       t.smtpd++;
-      return;
-    case 'postscreen-connect':
-      t.postscreen++;
       return;
     case 'sasl-auth-success':
     case 'mail-login-success':

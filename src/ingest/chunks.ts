@@ -6,7 +6,7 @@ import { createGunzip } from 'node:zlib';
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 
-async function isGzipFile(path: string): Promise<boolean> {
+export async function isGzipFile(path: string): Promise<boolean> {
   const handle = await open(path, 'r');
   try {
     const head = Buffer.alloc(2);

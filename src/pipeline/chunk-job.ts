@@ -6,7 +6,10 @@ export interface ChunkJob {
   id: number;
   mode: 'audit' | 'events';
   file: string;
-  bytes: Uint8Array;
+  /** The piece itself (read by the main thread), or ... */
+  bytes?: Uint8Array;
+  /** ... where the worker reads it: a byte range of a plain file. */
+  range?: { path: string; start: number; end: number };
   /** Lines of the file before this piece. */
   firstLine: number;
   /** The last piece of the file: its last line may lack a newline. */
@@ -30,6 +33,11 @@ export interface PendingTls {
   /** events mode: the event's JSON without the address, to be completed. */
   event?: Record<string, unknown>;
   class: string;
+}
+
+/** A worker reading a range tells how far it got, for the progress display. */
+export interface ChunkProgress {
+  progress: number;
 }
 
 export interface ChunkResult {

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { classifyParsed } from '../classify/classifier.js';
 import type { SecurityEvent } from '../classify/event.js';
-import { type ClassifyState, newClassifyState } from '../classify/match.js';
+import { type ClassifyState, type Match, newClassifyState } from '../classify/match.js';
 import { EVENT_CLASSES, type EventClass, type Tier } from '../classify/taxonomy.js';
 import { normalizeIp } from '../parse/address.js';
 import { type HeaderContext, parseHeader } from '../parse/header.js';
@@ -33,6 +33,51 @@ function looksBinary(bytes: Buffer, utf8: boolean): boolean {
 }
 
 /**
+ * An event made for the analysis, which reads `ts` and `source` only for the few
+ * events that end up as evidence: both are built on demand, and every event has
+ * the same fields, so the detectors see one object shape.
+ */
+class AnalysisEvent implements SecurityEvent {
+  readonly class: EventClass;
+  ip?: string = undefined;
+  port?: number = undefined;
+  user?: string = undefined;
+  detail?: string = undefined;
+
+  constructor(
+    readonly tsMs: number,
+    readonly host: string | null,
+    readonly service: string,
+    readonly pid: number | null,
+    cls: EventClass,
+    readonly tier: Tier,
+    private readonly file: string,
+    private readonly lineNo: number,
+  ) {
+    this.class = cls;
+  }
+
+  get ts(): string {
+    return isoTime(this.tsMs);
+  }
+
+  get source(): string {
+    return `${this.file}:${this.lineNo}`;
+  }
+}
+
+/** The optional fields an event takes from what its class's rule matched. */
+function fillFromMatch(event: SecurityEvent, match: Match): void {
+  if (match.ip !== undefined) {
+    const ip = normalizeIp(match.ip);
+    if (ip !== null) event.ip = ip;
+  }
+  if (match.port !== undefined) event.port = match.port;
+  if (match.user !== undefined && match.user !== '') event.user = match.user;
+  if (match.detail !== undefined && match.detail !== '') event.detail = match.detail;
+}
+
+/**
  * Classifies one line: header, program, message. Keeps only the small per-stream
  * state that Postfix's multi-line TLS reports need, so that chunks of a file can be
  * classified independently.
@@ -45,6 +90,8 @@ export class LineClassifier {
     private readonly file: string,
     /** When set, lines of other classes are counted but build no event (the audit needs only some). */
     private readonly wanted?: ReadonlySet<EventClass>,
+    /** Events for the analysis (lazy time and source, never serialised), not for output. */
+    private readonly forAnalysis = false,
   ) {}
 
   classifyText(text: string, lineNo: number): LineOutcome {
@@ -55,6 +102,20 @@ export class LineClassifier {
     const spec = EVENT_CLASSES[match.cls];
     if (this.wanted && !this.wanted.has(match.cls))
       return { kind: 'counted', cls: match.cls, tier: spec.tier };
+    if (this.forAnalysis) {
+      const event = new AnalysisEvent(
+        parsed.ts,
+        parsed.host,
+        service,
+        parsed.pid,
+        match.cls,
+        spec.tier,
+        this.file,
+        lineNo,
+      );
+      fillFromMatch(event, match);
+      return { kind: spec.tier === 'benign' ? 'benign' : 'event', event, raw: text, tsMs: parsed.ts };
+    }
     const event: SecurityEvent = {
       ts: isoTime(parsed.ts),
       host: parsed.host,
@@ -63,13 +124,7 @@ export class LineClassifier {
       class: match.cls,
       tier: spec.tier,
     } as SecurityEvent;
-    if (match.ip !== undefined) {
-      const ip = normalizeIp(match.ip);
-      if (ip !== null) event.ip = ip;
-    }
-    if (match.port !== undefined) event.port = match.port;
-    if (match.user !== undefined && match.user !== '') event.user = match.user;
-    if (match.detail !== undefined && match.detail !== '') event.detail = match.detail;
+    fillFromMatch(event, match);
     event.source = `${this.file}:${lineNo}`;
     return { kind: spec.tier === 'benign' ? 'benign' : 'event', event, raw: text, tsMs: parsed.ts };
   }

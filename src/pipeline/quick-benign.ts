@@ -10,6 +10,7 @@ import type { EventClass } from '../classify/taxonomy.js';
 export function quickBenign(b: Buffer): EventClass | null {
   const tagStart = tagOffset(b);
   if (tagStart < 0) return null;
+  if (startsWithAt(b, tagStart, DOVECOT_TAG)) return dovecotSessionEnd(b, tagStart + DOVECOT_TAG.length);
   if (!startsWithAt(b, tagStart, POSTFIX)) return null;
   const open = b.indexOf(91 /* [ */, tagStart);
   if (open < 0 || open - tagStart > 64) return null;
@@ -23,6 +24,7 @@ export function quickBenign(b: Buffer): EventClass | null {
   if (endsWithAt(b, open, POSTSCREEN)) {
     if (startsWithAt(b, msg, PASS_NEW) || startsWithAt(b, msg, PASS_OLD)) return 'postscreen-pass';
     if (startsWithAt(b, msg, DISCONNECT)) return 'postscreen-disconnect';
+    if (startsWithAt(b, msg, POSTSCREEN_CONNECT)) return 'postscreen-connect';
     return null;
   }
   const qidEnd = queueIdEnd(b, msg);
@@ -32,8 +34,26 @@ export function quickBenign(b: Buffer): EventClass | null {
   if (endsWithAt(b, open, SMTPD)) {
     if (qidEnd > 0 && startsWithAt(b, qidEnd, CLIENT) && b.indexOf(SASL, qidEnd) < 0) return 'smtp-client';
     if (startsWithAt(b, msg, ANONYMOUS_TLS) || startsWithAt(b, msg, UNTRUSTED_TLS)) return 'tls-established';
+    // Without an `auth=` counter the disconnect cannot be a failed-AUTH one.
+    if (startsWithAt(b, msg, SMTPD_DISCONNECT) && b.indexOf(AUTH_COUNTER, msg) < 0) return 'smtp-disconnect';
   }
   return null;
+}
+
+/**
+ * `dovecot: imap(user)<pid><session>: Disconnected: ...`: the end of a logged-in
+ * session. The user part must hold no `:` or `)`, so that the line splits the
+ * same way in the full parser.
+ */
+function dovecotSessionEnd(b: Buffer, at: number): EventClass | null {
+  if (!startsWithAt(b, at, IMAP_OPEN) && !startsWithAt(b, at, POP3_OPEN)) return null;
+  const close = b.indexOf(CLOSE_ANGLE, at + 5);
+  if (close < 0 || close - at > 300) return null;
+  for (let i = at + 5; i < close; i++) if (b[i] === 58 || b[i] === 41) return null;
+  const end = b.indexOf(SESSION_END, close);
+  if (end < 0) return null;
+  for (let i = close + 2; i < end; i++) if (b[i] === 58 || b[i] === 32) return null;
+  return 'mail-session';
 }
 
 const bytes = (s: string) => Buffer.from(s, 'latin1');
@@ -42,6 +62,14 @@ const QMGR = bytes('/qmgr');
 const POSTSCREEN = bytes('/postscreen');
 const CLEANUP = bytes('/cleanup');
 const SMTPD = bytes('/smtpd');
+const DOVECOT_TAG = bytes('dovecot: ');
+const IMAP_OPEN = bytes('imap(');
+const POP3_OPEN = bytes('pop3(');
+const CLOSE_ANGLE = bytes(')<');
+const SESSION_END = bytes('>: Disconnected: ');
+const POSTSCREEN_CONNECT = bytes('CONNECT from [');
+const SMTPD_DISCONNECT = bytes('disconnect from ');
+const AUTH_COUNTER = bytes('auth=');
 const PASS_NEW = bytes('PASS NEW [');
 const PASS_OLD = bytes('PASS OLD [');
 const DISCONNECT = bytes('DISCONNECT [');

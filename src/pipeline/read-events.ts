@@ -45,6 +45,8 @@ export interface ScanOptions extends ReadOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** Only these classes become events; lines of the others are still counted (the audit passes what it reads). */
   wanted?: ReadonlySet<EventClass>;
+  /** The events go to an analysis, not to output: their time text and source are built only when read. */
+  forAnalysis?: boolean;
   /** Awaited after each chunk of input, so that a slow consumer can hold the reader back. */
   betweenChunks?: () => Promise<void> | undefined;
 }
@@ -100,6 +102,7 @@ export async function scanInputs(inputs: string[], options: ScanOptions, sink: E
       { years: new YearResolver(reference, options.tz, options.year), zone: options.tz },
       name,
       options.wanted,
+      options.forAnalysis === true,
     );
     const counters = { invalidUtf8: 0 };
     const handling = { all: options.all === true, sinceMs, untilMs, maxWarnings };

@@ -2,13 +2,16 @@ import { parentPort } from 'node:worker_threads';
 import { Analysis } from '../audit/analysis.js';
 import type { SecurityEvent } from '../classify/event.js';
 import type { EventClass } from '../classify/taxonomy.js';
+import { readFileRegion } from '../ingest/file-regions.js';
 import { LineSplitter } from '../ingest/line-splitter.js';
 import { YearResolver } from '../parse/time.js';
 import { FileAccount } from './accounting.js';
-import type { ChunkJob, ChunkResult, PendingTls } from './chunk-job.js';
+import type { ChunkJob, ChunkProgress, ChunkResult, PendingTls } from './chunk-job.js';
 import { LineClassifier } from './line-classifier.js';
 import { lineHandler } from './line-handler.js';
 import type { ReadWarning } from './read-events.js';
+
+const PROGRESS_BYTES = 16 << 20;
 
 /** Classifies one piece of a file and returns its analysis state (audit) or its NDJSON lines (events). */
 function runJob(job: ChunkJob): ChunkResult {
@@ -17,6 +20,7 @@ function runJob(job: ChunkJob): ChunkResult {
     { years: new YearResolver(job.reference, job.tz, job.year), zone: job.tz },
     job.file,
     wanted,
+    job.mode === 'audit',
   );
   const account = new FileAccount(job.file);
   const warnings: ReadWarning[] = [];
@@ -48,7 +52,20 @@ function runJob(job: ChunkJob): ChunkResult {
     lineHandler(job.file, classifier, account, handling, sink, (w) => warnings.push(w), counters),
     job.firstLine,
   );
-  splitter.push(Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength));
+  if (job.range) {
+    let sinceReport = 0;
+    readFileRegion(job.range.path, job.range, (block) => {
+      splitter.push(block);
+      sinceReport += block.length;
+      if (sinceReport >= PROGRESS_BYTES) {
+        parentPort?.postMessage({ progress: sinceReport } satisfies ChunkProgress);
+        sinceReport = 0;
+      }
+    });
+    if (sinceReport > 0) parentPort?.postMessage({ progress: sinceReport } satisfies ChunkProgress);
+  } else if (job.bytes) {
+    splitter.push(Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength));
+  }
   if (job.final) splitter.end();
   const result: ChunkResult = {
     id: job.id,

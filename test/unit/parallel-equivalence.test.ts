@@ -2,10 +2,11 @@
 // log (about 50 MB) goes through the single-threaded and the parallel paths, with
 // tiny pieces so that connections and TLS detail lines cross piece boundaries.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { generateLogs } from '../../bench/generator/generate.js';
 import { Analysis } from '../../src/audit/analysis.js';
 import { buildReport } from '../../src/audit/report-builder.js';
@@ -51,7 +52,7 @@ test('audit: the parallel path gives exactly the findings and statistics of one 
 }, async () => {
   const whole = new Analysis();
   const wanted = whole.wantedClasses();
-  const run = await scanInputs([log], { ...options, all: true, wanted }, whole.add);
+  const run = await scanInputs([log], { ...options, all: true, wanted, forAnalysis: true }, whole.add);
   const merged = new Analysis();
   const run2 = await scanParallel(
     [log],
@@ -67,4 +68,31 @@ test('audit: the parallel path gives exactly the findings and statistics of one 
   const b = buildReport(merged.findings(3), merged.state.statistics, run2, {}, at);
   assert.deepEqual(b, a);
   assert.ok(a.findings.length >= 5);
+});
+
+test('a gzip input, cut into pieces by the reading thread, gives what the workers read in ranges of the plain file', {
+  timeout: 300_000,
+}, async () => {
+  const gz = join(dir, 'copy.log.gz');
+  writeFileSync(gz, gzipSync(readFileSync(log), { level: 1 }));
+  const collect = async (path: string) => {
+    const lines: string[] = [];
+    const run = await scanParallel(
+      [path],
+      { ...options, workers: 2, pieceBytes: 300 * 1024 },
+      { mode: 'events', lines: (l) => void lines.push(...l) },
+    );
+    return {
+      lines: lines.map((l) => l.replace(/"source":"[^"]*:(\d+)"/, '"source":"$1"')),
+      totals: run.totals,
+    };
+  };
+  const plain = await collect(log);
+  const compressed = await collect(gz);
+  assert.equal(compressed.lines.length, plain.lines.length);
+  assert.ok(
+    compressed.lines.every((line, i) => line === plain.lines[i]),
+    'the same events, with the same line numbers',
+  );
+  assert.deepEqual(compressed.totals, plain.totals);
 });
