@@ -84,6 +84,13 @@ class WorkerPool {
   }
 }
 
+/**
+ * A worker's range of a plain file in an audit. Larger ranges merge fewer states
+ * but hold more addresses per worker; events keep 8 MiB pieces, whose output is
+ * written as soon as they are done.
+ */
+const AUDIT_REGION_BYTES = 16 << 20;
+
 /** The size of a regular, uncompressed file (read in ranges by the workers), or null for what must be streamed. */
 async function plainFileSize(path: string, size: number | null): Promise<number | null> {
   if (path === '-' || size === null) return null;
@@ -213,7 +220,11 @@ export async function scanParallel(
       const plainSize = await plainFileSize(input.path, input.size);
       if (plainSize !== null) {
         // A plain file: each worker reads its own range, so this thread neither reads nor copies.
-        const regionBytes = options.pieceBytes ?? Math.max(1 << 20, Math.ceil(plainSize / pool.size));
+        const regionBytes =
+          options.pieceBytes ??
+          Number(
+            process.env.MAILWARDEN_REGION_BYTES ?? (consumer.mode === 'audit' ? AUDIT_REGION_BYTES : 8 << 20),
+          );
         const regions = fileRegions(input.path, plainSize, regionBytes);
         for (let i = 0; i < regions.length; i++) {
           await dispatch(regions[i]!, lineBase, i === regions.length - 1);
