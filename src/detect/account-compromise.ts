@@ -15,8 +15,8 @@ interface Pair {
   successSource: string | null;
   failsAfter: number;
   firstFail: number;
-  /** The first failure lines of this pair, as evidence. */
-  evidence: Evidence[];
+  /** `file:line` of the first failures of this pair (kept as bare strings: there are as many pairs as guessed users). */
+  failureSources: string[];
 }
 
 interface State {
@@ -58,6 +58,7 @@ function volumeJumps(sent: State['sent']): VolumeJump[] {
 
 /** Fewer failures than this before a success is a typo, not a guessed password. */
 export const MIN_FAILURES = 3;
+const FAILURE_SOURCES_KEPT = 2;
 
 const FAILURES = new Set(['sasl-auth-failure', 'mail-login-failure', 'auth-password-mismatch']);
 
@@ -76,7 +77,7 @@ function pair(s: State, ip: string, user: string): Pair {
       successSource: null,
       failsAfter: 0,
       firstFail: Number.POSITIVE_INFINITY,
-      evidence: [],
+      failureSources: [],
     };
     s.pairs.set(key, p);
   }
@@ -105,7 +106,7 @@ export const accountCompromise: Detector<State> = {
         else p.authBefore++;
         p.failsBefore = Math.max(p.authBefore, p.saslBefore + p.loginBefore);
         p.firstFail = Math.min(p.firstFail, tsMs);
-        if (p.evidence.length < 3) p.evidence.push({ line: '', source: e.source });
+        if (p.failureSources.length < FAILURE_SOURCES_KEPT) p.failureSources.push(e.source);
       } else p.failsAfter++;
       return;
     }
@@ -144,7 +145,8 @@ export const accountCompromise: Detector<State> = {
         a.success = b.success;
         a.successSource = b.successSource;
         a.failsAfter = b.failsAfter;
-        for (const ev of b.evidence) if (a.evidence.length < 3) a.evidence.push(ev);
+        for (const src of b.failureSources)
+          if (a.failureSources.length < FAILURE_SOURCES_KEPT) a.failureSources.push(src);
       } else a.failsAfter += b.failsBefore + b.failsAfter;
     }
     for (const [user, days] of later.sent) {
@@ -205,7 +207,10 @@ export const accountCompromise: Detector<State> = {
           .filter(Boolean)
           .join(' '),
         sources,
-        evidence: [...hits.slice(0, 2).flatMap((p) => p.evidence), ...successEvidence],
+        evidence: [
+          ...hits.slice(0, 2).flatMap((p) => p.failureSources.map((source) => ({ line: '', source }))),
+          ...successEvidence,
+        ],
         rootCause:
           hits.length > 0
             ? 'A password was guessed (or reused from a leak) after a brute-force run.'
