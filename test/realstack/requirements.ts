@@ -37,6 +37,8 @@ export const REQUIREMENTS: readonly Requirement[] = [
   { debianPackage: 'openssl', candidates: ['openssl'] },
   { debianPackage: 'util-linux', candidates: ['unshare'] },
   { debianPackage: 'mount', candidates: ['mount'] },
+  // The DNS checks of the configuration audit are tested against a real dnsmasq.
+  { debianPackage: 'dnsmasq-base', candidates: ['dnsmasq'] },
 ];
 
 const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
