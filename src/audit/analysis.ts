@@ -37,9 +37,14 @@ export class Analysis {
     });
   }
 
-  /** The classes this analysis reads: the others need not become events at all. */
-  wantedClasses(): Set<EventClass> {
+  /**
+   * The classes this analysis reads: the others need not become events at all.
+   * With a time window, postscreen connections must be events too (the line
+   * accounting counts every line read, in the window or not).
+   */
+  wantedClasses(timeWindow = false): Set<EventClass> {
     const wanted = new Set<EventClass>(STATISTICS_CLASSES);
+    if (timeWindow) wanted.add('postscreen-connect');
     for (const cls of ALL_CLASSES) if (EVENT_CLASSES[cls].tier !== 'benign') wanted.add(cls);
     for (const cls of this.byClass.keys()) wanted.add(cls);
     return wanted;
@@ -73,10 +78,14 @@ export class Analysis {
       periodFrom: Number.isFinite(stats.first) ? stats.first : null,
       periodTo: Number.isFinite(stats.last) ? stats.last : null,
     };
-    const all = this.detectors.flatMap((d, i) => d.findings(this.state.detectors[i], ctx));
-    return all.sort((a, b) => {
-      if (a.kind !== b.kind) return a.kind === 'issue' ? -1 : 1;
-      return severityRank(b.severity) - severityRank(a.severity);
-    });
+    return sortFindings(this.detectors.flatMap((d, i) => d.findings(this.state.detectors[i], ctx)));
   }
+}
+
+/** Issues before positives, the most severe first; equal ones keep their order. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort((a, b) => {
+    if (a.kind !== b.kind) return a.kind === 'issue' ? -1 : 1;
+    return severityRank(b.severity) - severityRank(a.severity);
+  });
 }

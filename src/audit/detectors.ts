@@ -1,6 +1,7 @@
 import { accountCompromise } from '../detect/account-compromise.js';
 import { archiveDecoder } from '../detect/archive-decoder.js';
 import { authBruteForce } from '../detect/auth-brute-force.js';
+import { clientIpHidden } from '../detect/client-ip-hidden.js';
 import type { AnyDetector } from '../detect/detector.js';
 import { fail2banCoverage } from '../detect/fail2ban-coverage.js';
 import { postscreenViolations } from '../detect/postscreen-violations.js';
@@ -21,4 +22,5 @@ export const DETECTORS: readonly AnyDetector[] = [
   fail2banCoverage,
   queueBacklog,
   contentSummary,
+  clientIpHidden,
 ];

@@ -135,8 +135,8 @@ export function buildReport(
         ),
         connections: {
           smtpd: stats.traffic.smtpd,
-          // Counted by the line accounting: the analysis never needs these lines as events.
-          postscreen: run.totals.byClass['postscreen-connect'] ?? 0,
+          // Without a time window these lines are only counted by the line accounting, never made events.
+          postscreen: stats.traffic.postscreen ?? run.totals.byClass['postscreen-connect'] ?? 0,
           loginsSucceeded: stats.traffic.loginsSucceeded,
           loginsFailed: stats.traffic.loginsFailed,
         },

@@ -57,11 +57,12 @@ const finding = object(
       type: 'array',
       items: object({ line: { type: 'string' }, source: { type: 'string', pattern: ':\\d+$' } }),
     },
+    evidenceFrom: { enum: ['logs', 'configuration', 'probe'] },
     rootCause: { type: 'string' },
     recommendation: object({ summary: { type: 'string' }, dockerMailserver: strings, plainHost: strings }),
     metrics: { type: 'object', additionalProperties: { type: ['number', 'string'] } },
   },
-  [],
+  ['evidenceFrom'],
 );
 
 /**
@@ -74,60 +75,71 @@ export function auditReportSchema(): Record<string, unknown> {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: REPORT_SCHEMA_ID,
     title: 'mailwarden audit report',
-    ...object({
-      schemaVersion: { const: 1 },
-      generator: object({ name: { const: 'mailwarden' }, version: { type: 'string' } }),
-      generatedAt: isoTime,
-      inputs: object({
-        files: strings,
-        lines: count,
-        classified: count,
-        benign: count,
-        unrecognised: count,
-        malformed: count,
-      }),
-      period: object({
-        from: { anyOf: [isoTime, { type: 'null' }] },
-        to: { anyOf: [isoTime, { type: 'null' }] },
-      }),
-      executiveSummary: { type: 'string' },
-      findings: { type: 'array', items: finding },
-      nextSteps: object({ immediate: strings, thisWeek: strings, thisMonth: strings }),
-      monitoringCommands: {
-        type: 'array',
-        items: object({
-          title: { type: 'string' },
-          dockerMailserver: { type: 'string' },
-          plainHost: { type: 'string' },
+    ...object(
+      {
+        schemaVersion: { const: 1 },
+        generator: object({ name: { const: 'mailwarden' }, version: { type: 'string' } }),
+        generatedAt: isoTime,
+        inputs: object({
+          files: strings,
+          lines: count,
+          classified: count,
+          benign: count,
+          unrecognised: count,
+          malformed: count,
+        }),
+        period: object({
+          from: { anyOf: [isoTime, { type: 'null' }] },
+          to: { anyOf: [isoTime, { type: 'null' }] },
+        }),
+        executiveSummary: { type: 'string' },
+        findings: { type: 'array', items: finding },
+        nextSteps: object({ immediate: strings, thisWeek: strings, thisMonth: strings }),
+        monitoringCommands: {
+          type: 'array',
+          items: object({
+            title: { type: 'string' },
+            dockerMailserver: { type: 'string' },
+            plainHost: { type: 'string' },
+          }),
+        },
+        statistics: object({
+          eventsByClass: {
+            type: 'object',
+            additionalProperties: false,
+            patternProperties: { [`^(${ALL_CLASSES.join('|')})$`]: count },
+          },
+          attemptsByFamily: counts,
+          topAddresses: { type: 'array', items: rankedSource },
+          topSubnets: { type: 'array', items: rankedSource },
+          bansByJail: counts,
+          timeline: timeSeries,
+          traffic: object({
+            delivered: count,
+            deferred: count,
+            bounced: count,
+            rejectsByReason: counts,
+            connections: object({
+              smtpd: count,
+              postscreen: count,
+              loginsSucceeded: count,
+              loginsFailed: count,
+            }),
+            perDay: timeSeries,
+            perHour: timeSeries,
+          }),
+        }),
+        redacted: { type: 'boolean' },
+        configuration: object({
+          kind: { enum: ['docker-mailserver', 'mailcow', 'plain'] },
+          directory: { type: 'string' },
+          hostname: { type: ['string', 'null'] },
+          domains: strings,
+          files: strings,
+          notes: strings,
         }),
       },
-      statistics: object({
-        eventsByClass: {
-          type: 'object',
-          additionalProperties: false,
-          patternProperties: { [`^(${ALL_CLASSES.join('|')})$`]: count },
-        },
-        attemptsByFamily: counts,
-        topAddresses: { type: 'array', items: rankedSource },
-        topSubnets: { type: 'array', items: rankedSource },
-        bansByJail: counts,
-        timeline: timeSeries,
-        traffic: object({
-          delivered: count,
-          deferred: count,
-          bounced: count,
-          rejectsByReason: counts,
-          connections: object({
-            smtpd: count,
-            postscreen: count,
-            loginsSucceeded: count,
-            loginsFailed: count,
-          }),
-          perDay: timeSeries,
-          perHour: timeSeries,
-        }),
-      }),
-      redacted: { type: 'boolean' },
-    }),
+      ['configuration'],
+    ),
   };
 }

@@ -1,14 +1,20 @@
 import { availableParallelism } from 'node:os';
+import { type LoadConfigOptions, loadServerConfig } from '../config/load-config.js';
 import { fail2banCoverage } from '../detect/fail2ban-coverage.js';
 import type { Finding, Severity } from '../findings/finding.js';
 import { severityRank } from '../findings/finding.js';
 import type { RunStats } from '../pipeline/accounting.js';
+import { summarise } from '../pipeline/accounting.js';
 import { inputBytes, PARALLEL_FROM_BYTES } from '../pipeline/input-size.js';
 import { type ParallelOptions, scanParallel } from '../pipeline/parallel-scan.js';
 import { type ScanOptions, scanInputs } from '../pipeline/read-events.js';
 import type { AuditReport } from '../report/model.js';
-import { Analysis, type AnalysisState } from './analysis.js';
+import { Analysis, type AnalysisState, sortFindings } from './analysis.js';
+import { confirmArchiveDecoder } from './config/archive-decoder-check.js';
+import { auditConfiguration } from './config/config-audit.js';
+import { dnsCheckInput } from './config/dns-input.js';
 import { DETECTORS } from './detectors.js';
+import { checkDns } from './dns/check-dns.js';
 import { fillEvidenceLines } from './evidence-lines.js';
 import { redactReport } from './redact.js';
 import { buildReport } from './report-builder.js';
@@ -20,6 +26,8 @@ export interface AuditOptions extends ScanOptions, ParallelOptions {
   /** A subnet is named when at least this many of its addresses take part (default 3). */
   subnetMin?: number;
   redact?: boolean;
+  /** Also audit this configuration (docker-mailserver, mailcow or plain host). */
+  config?: LoadConfigOptions & { dir: string; resolver?: string; now?: Date };
 }
 
 export const DEFAULT_SUBNET_MIN = 3;
@@ -30,27 +38,34 @@ export async function runAudit(
   options: AuditOptions = {},
 ): Promise<{ report: AuditReport; run: RunStats }> {
   const analysis = new Analysis();
-  const wanted = analysis.wantedClasses();
+  const timeWindow = options.since !== undefined || options.until !== undefined;
+  const wanted = analysis.wantedClasses(timeWindow);
   const threads =
     options.threads ?? ((await inputBytes(inputs)) >= PARALLEL_FROM_BYTES ? availableParallelism() : 1);
   const run =
-    threads > 1
-      ? await scanParallel(
-          inputs,
-          { ...options, all: true, wanted, workers: threads },
-          {
-            mode: 'audit',
-            state: (state) => analysis.merge(state as AnalysisState),
-            lateAddress: (ip, cls) => attributeAddress(analysis.state.statistics, ip, cls),
-          },
-        )
-      : await scanInputs(inputs, { ...options, all: true, wanted, forAnalysis: true }, analysis.add);
-  const findings = analysis.findings(options.subnetMin ?? DEFAULT_SUBNET_MIN);
-  await fillEvidenceLines(findings);
+    inputs.length === 0
+      ? summarise([])
+      : threads > 1
+        ? await scanParallel(
+            inputs,
+            { ...options, all: true, wanted, workers: threads },
+            {
+              mode: 'audit',
+              state: (state) => analysis.merge(state as AnalysisState),
+              lateAddress: (ip, cls) => attributeAddress(analysis.state.statistics, ip, cls),
+            },
+          )
+        : await scanInputs(inputs, { ...options, all: true, wanted, forAnalysis: true }, analysis.add);
+  if (timeWindow) analysis.state.statistics.traffic.postscreen ??= 0;
+  const logFindings = analysis.findings(options.subnetMin ?? DEFAULT_SUBNET_MIN);
+  await fillEvidenceLines(logFindings);
+  const configured = options.config ? await configurationFindings(options.config, logFindings) : null;
+  const findings = configured ? sortFindings([...logFindings, ...configured.findings]) : logFindings;
   const f2b = analysis.state.detectors[DETECTORS.indexOf(fail2banCoverage)] as {
     banCount: Record<string, number>;
   };
   let report = buildReport(findings, analysis.state.statistics, run, { ...f2b.banCount });
+  if (configured) report.configuration = configured.summary;
   if (options.redact) report = redactReport(report);
   return { report, run };
 }
@@ -60,4 +75,39 @@ export function hasOpenAtLeast(findings: Finding[], threshold: Severity): boolea
   return findings.some(
     (f) => f.kind === 'issue' && f.status === 'open' && severityRank(f.severity) >= severityRank(threshold),
   );
+}
+
+/** The configuration's findings (DNS too when a resolver is given), and what the report says of what was read. */
+async function configurationFindings(
+  options: NonNullable<AuditOptions['config']>,
+  logFindings: Finding[],
+): Promise<{ findings: Finding[]; summary: NonNullable<AuditReport['configuration']> }> {
+  const config = loadServerConfig(options.dir, options);
+  const findings = auditConfiguration(config, options.now ? { now: options.now } : {});
+  confirmArchiveDecoder(config, logFindings);
+  const notes = [
+    ...config.notes,
+    ...config.certificates
+      .filter((c) => c.path === null && !c.isDefault && c.note !== null)
+      .map((c) => c.note!),
+  ];
+  if (options.resolver) {
+    const dns = await checkDns(dnsCheckInput(config), options.resolver);
+    findings.push(...dns.findings);
+    notes.push(...dns.notes);
+  } else
+    notes.push(
+      'DNS records (DKIM, SPF, DMARC, PTR, MX) were not checked: give a resolver with --resolver ADDR[:PORT]',
+    );
+  return {
+    findings,
+    summary: {
+      kind: config.kind,
+      directory: config.dir,
+      hostname: config.hostname,
+      domains: config.domains,
+      files: config.files,
+      notes,
+    },
+  };
 }

@@ -39,6 +39,8 @@ export interface StatisticsState {
     deferred: number;
     bounced: number;
     smtpd: number;
+    /** postscreen connections counted from events (only when a time window is set); null: take them from the line accounting. */
+    postscreen: number | null;
     loginsSucceeded: number;
     loginsFailed: number;
   };
@@ -59,6 +61,7 @@ export function newStatistics(): StatisticsState {
       deferred: 0,
       bounced: 0,
       smtpd: 0,
+      postscreen: null,
       loginsSucceeded: 0,
       loginsFailed: 0,
     },
@@ -95,6 +98,9 @@ export function addStatistic(s: StatisticsState, e: SecurityEvent, tsMs: number)
       break;
     case 'smtp-connect':
       t.smtpd++;
+      return;
+    case 'postscreen-connect':
+      t.postscreen = (t.postscreen ?? 0) + 1;
       return;
     case 'sasl-auth-success':
     case 'mail-login-success':
@@ -146,8 +152,9 @@ export function mergeStatistics(into: StatisticsState, later: StatisticsState): 
     for (const [k, v] of Object.entries(row)) mine[k] = (mine[k] ?? 0) + v;
     into.hourly.set(hour, mine);
   }
-  for (const k of Object.keys(into.traffic) as (keyof StatisticsState['traffic'])[])
-    into.traffic[k] += later.traffic[k];
+  const { postscreen, ...counters } = later.traffic;
+  for (const k of Object.keys(counters) as (keyof typeof counters)[]) into.traffic[k] += counters[k];
+  if (postscreen !== null) into.traffic.postscreen = (into.traffic.postscreen ?? 0) + postscreen;
   for (const [k, v] of Object.entries(later.rejectsByReason))
     into.rejectsByReason[k] = (into.rejectsByReason[k] ?? 0) + v;
   into.first = Math.min(into.first, later.first);

@@ -15,6 +15,10 @@ import { escapeForTerminal } from './terminal-escape.js';
 
 export interface AuditFlags extends EventsFlags {
   config?: string;
+  env?: string;
+  postconf?: string[];
+  doveconf?: string;
+  resolver?: string;
   output?: string;
   subnetMin?: string;
   failOn?: string;
@@ -38,20 +42,25 @@ export async function runAuditCommand(paths: string[], flags: AuditFlags, io: Co
   const subnetMin = flags.subnetMin !== undefined ? Number(flags.subnetMin) : DEFAULT_SUBNET_MIN;
   if (!Number.isInteger(subnetMin) || subnetMin < 1)
     throw new Error(`--subnet-min: "${flags.subnetMin}" is not a whole number of at least 1`);
-  if (paths.length === 0) throw new Error('give the mail logs to audit (files, directories, or - for stdin)');
-  if (flags.config !== undefined) {
-    io.stderr.write(
-      `mailwarden: note: --config ${escapeForTerminal(flags.config)}: the configuration checks are not part of this release; the report covers the logs\n`,
+  if (paths.length === 0 && flags.config === undefined)
+    throw new Error(
+      'give the mail logs to audit (files, directories, or - for stdin), or a configuration with --config',
     );
-  }
+  if (
+    flags.config === undefined &&
+    (flags.env ?? flags.postconf ?? flags.doveconf ?? flags.resolver) !== undefined
+  )
+    throw new Error('--env, --postconf, --doveconf and --resolver go with --config DIR');
   const warnings: ReadWarning[] = [];
   const progress = progressReporter(io.stderr);
   const threads = threadsFlag(flags.threads);
+  const read = readOptionsFromFlags(flags, io, warnings);
   const options = {
-    ...readOptionsFromFlags(flags, io, warnings),
+    ...read,
     subnetMin,
     redact: flags.redact === true,
     ...(threads !== undefined ? { threads } : {}),
+    ...(flags.config !== undefined ? { config: configOptions(flags, flags.config, read.now) } : {}),
   };
   if (progress.onProgress) Object.assign(options, { onProgress: progress.onProgress });
   const { report, run } = await runAudit(paths, options).finally(() => progress.stop());
@@ -80,4 +89,19 @@ export async function runAuditCommand(paths: string[], flags: AuditFlags, io: Co
     return 1;
   }
   return 0;
+}
+
+function configOptions(
+  flags: AuditFlags,
+  dir: string,
+  now: Date | undefined,
+): NonNullable<Parameters<typeof runAudit>[1]>['config'] {
+  return {
+    dir,
+    ...(flags.env !== undefined ? { env: flags.env } : {}),
+    ...(flags.postconf !== undefined ? { postconf: flags.postconf } : {}),
+    ...(flags.doveconf !== undefined ? { doveconf: flags.doveconf } : {}),
+    ...(flags.resolver !== undefined ? { resolver: flags.resolver } : {}),
+    ...(now !== undefined ? { now } : {}),
+  };
 }

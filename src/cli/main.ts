@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { type AuditFlags, runAuditCommand } from './audit-command.js';
 import { type CommandIo, type EventsFlags, runEvents } from './events-command.js';
+import { escapeForTerminal } from './terminal-escape.js';
 
 const VERSION = '0.1.0';
 
@@ -44,8 +45,29 @@ export async function main(
     .description(
       "the security analyst's report, from the logs: findings with evidence, severity, status and fixes",
     )
-    .argument('[logs...]', 'log files, directories of rotated logs, .gz files, or - for stdin', [])
-    .option('--config <dir>', 'the mail server configuration directory (docker-mailserver, mailcow or /etc)')
+    .argument(
+      '[logs...]',
+      'log files, directories of rotated logs, .gz files, or - for stdin (may be omitted with --config)',
+      [],
+    )
+    .option(
+      '--config <dir>',
+      'also audit this configuration: a docker-mailserver config directory, a mailcow checkout, or a host’s /etc (or /etc/postfix)',
+    )
+    .option(
+      '--env <file>',
+      'docker-mailserver’s mailserver.env, or /etc/dms-settings copied out of the container',
+    )
+    .option(
+      '--postconf <file>',
+      'saved `postconf -n` and/or `postconf -M` output instead of main.cf/master.cf (repeatable)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option('--doveconf <file>', 'saved `doveconf -n` output (or a dovecot.conf) instead of /etc/dovecot')
+    .option(
+      '--resolver <addr[:port]>',
+      'check DKIM, SPF, DMARC, MX and PTR records through this DNS resolver',
+    )
     .option('--format <format>', 'md, html or json', 'md')
     .option('-o, --output <file>', 'write the report to this file (atomically) instead of stdout')
     .option(
@@ -79,7 +101,8 @@ export async function main(
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    io.stderr.write(`mailwarden: ${(err as Error).message}\n`);
+    // Messages may quote configuration or log text: never let it drive the terminal.
+    io.stderr.write(`mailwarden: ${escapeForTerminal((err as Error).message)}\n`);
     return 2;
   }
   return status;

@@ -1,4 +1,4 @@
-import type { Evidence, Finding, FindingSource } from '../findings/finding.js';
+import type { Finding, FindingSource } from '../findings/finding.js';
 import type { Detector } from './detector.js';
 
 /** Per address and user: failures before the first success, that success, failures after it. */

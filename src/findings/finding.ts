@@ -66,6 +66,8 @@ export interface Finding {
   description: string;
   sources: FindingSource[];
   evidence: Evidence[];
+  /** What the evidence quotes: log lines (the default), configuration lines, or what a live probe saw. */
+  evidenceFrom?: 'logs' | 'configuration' | 'probe';
   rootCause: string;
   recommendation: Recommendation;
   /** Finding-specific figures (rates, rhythm, totals), for the report and the JSON. */

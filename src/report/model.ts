@@ -58,4 +58,13 @@ export interface AuditReport {
   };
   /** Set with --redact: user names and address tails are masked throughout. */
   redacted: boolean;
+  /** With --config: the configuration read, and what could not be checked. */
+  configuration?: {
+    kind: 'docker-mailserver' | 'mailcow' | 'plain';
+    directory: string;
+    hostname: string | null;
+    domains: string[];
+    files: string[];
+    notes: string[];
+  };
 }

@@ -69,3 +69,54 @@ test('no progress bar when stderr is not a terminal', async () => {
   assert.ok(!/reading logs \[/.test(r.err));
   assert.ok(!r.err.includes('\u001b['));
 });
+
+const example = join(repoRoot, 'examples', 'docker-mailserver');
+
+test('audit --config adds the configuration findings, and works without logs', async () => {
+  const both = await run([
+    'audit',
+    '--format',
+    'json',
+    '--tz',
+    'UTC',
+    '--config',
+    join(example, 'config'),
+    join(example, 'mail-logs'),
+  ]);
+  assert.equal(both.status, 0, both.err);
+  const report = JSON.parse(both.out);
+  const ids = report.findings.map((f: { id: string }) => f.id);
+  for (const id of [
+    'quota-config-empty',
+    'cidr-map-not-wired',
+    'fail2ban-filter-not-installed',
+    'tls-handshake-campaign',
+  ])
+    assert.ok(ids.includes(id), `${id} in ${ids.join(', ')}`);
+  assert.equal(report.configuration.kind, 'docker-mailserver');
+  assert.ok(report.configuration.notes.some((n: string) => n.includes('--resolver')));
+  const configOnly = await run(['audit', '--config', join(example, 'config')]);
+  assert.equal(configOnly.status, 0, configOnly.err);
+  assert.match(configOnly.out, /## Appendix: Configuration Read/);
+  assert.match(configOnly.out, /quota/i);
+});
+
+test('audit --config names the file and line it cannot parse, and refuses what is not a configuration', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-audit-config-'));
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  mkdirSync(join(dir, 'postfix'));
+  writeFileSync(join(dir, 'postfix', 'main.cf'), 'myhostname = a.example\nbroken line\n');
+  const broken = await run(['audit', '--config', dir]);
+  assert.equal(broken.status, 2);
+  assert.match(
+    broken.err,
+    new RegExp(`${join(dir, 'postfix', 'main.cf').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2: missing '='`),
+  );
+  const empty = mkdtempSync(join(tmpdir(), 'mw-audit-empty-'));
+  const unknown = await run(['audit', '--config', empty]);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.err, /no docker-mailserver files/);
+  const misplaced = await run(['audit', '--resolver', '127.0.0.1', logs]);
+  assert.equal(misplaced.status, 2);
+  assert.match(misplaced.err, /go with --config/);
+});

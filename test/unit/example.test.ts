@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { runAudit } from '../../src/audit/run-audit.js';
 import type { AuditReport } from '../../src/report/model.js';
 import { repoRoot } from '../support/paths.js';
@@ -12,7 +13,10 @@ const truth = JSON.parse(readFileSync(join(example, 'truth.json'), 'utf8'));
 let report: AuditReport;
 
 before(async () => {
-  ({ report } = await runAudit([join(example, 'mail-logs')], { tz: 'UTC' }));
+  ({ report } = await runAudit([join(example, 'mail-logs')], {
+    tz: 'UTC',
+    config: { dir: join(example, 'config') },
+  }));
 });
 
 const finding = (id: string) => {
@@ -54,6 +58,24 @@ test('the seed\u2019s other findings are there: missing decoder, unbanned TLS pr
   assert.equal(finding('postscreen-violations').status, 'mitigated');
   finding('postscreen-blocking');
   finding('fail2ban-banning');
+});
+
+test('the seed\u2019s configuration findings are there, each pointing at its file', () => {
+  assert.match(finding('quota-config-empty').description, /dovecot-quotas\.cf/);
+  assert.ok(
+    finding('cidr-map-not-wired').evidence.some((e) => e.source.endsWith('config/postfix-reject-cidr.cf:1')),
+  );
+  assert.match(finding('fail2ban-filter-not-installed').description, /fail2ban-filter\.cf/);
+  finding('spoof-protection-off');
+  finding('dkim-keys-present');
+  assert.equal(report.configuration?.kind, 'docker-mailserver');
+  const schema = JSON.parse(readFileSync(join(repoRoot, 'schema', 'audit-report.v1.json'), 'utf8'));
+  const validate = new Ajv2020({ strict: true, allowUnionTypes: true }).compile(schema);
+  assert.ok(validate(JSON.parse(JSON.stringify(report))), JSON.stringify(validate.errors?.slice(0, 3)));
+  assert.ok(
+    report.configuration?.notes.some((n) => /letsencrypt/.test(n)),
+    'the certificate is only in the container',
+  );
 });
 
 test('no innocent client is accused', () => {

@@ -1,4 +1,5 @@
 import type { Finding } from '../../findings/finding.js';
+import { shellQuote } from '../../findings/shell-quote.js';
 import {
   type DkimKeyRecord,
   diskKey,
@@ -7,16 +8,7 @@ import {
   publishedKeyMatches,
 } from './dkim-key.js';
 import { type DnsContext, noteFailedLookup } from './dns-context.js';
-import {
-  dig,
-  dnsIssue,
-  dnsPositive,
-  perDomain,
-  quoteRecord,
-  recordMetrics,
-  shellQuote,
-  zoneTxt,
-} from './dns-finding.js';
+import { dig, dnsIssue, dnsPositive, perDomain, quoteRecord, recordMetrics, zoneTxt } from './dns-finding.js';
 import type { DkimKeyOnDisk } from './dns-input.js';
 
 type DkimState = 'match' | 'missing' | 'not-a-key' | 'revoked' | 'mismatch';

@@ -29,9 +29,7 @@ export function recordMetrics(label: string, records: readonly string[]): Record
   );
 }
 
-export function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`;
-}
+import { shellQuote } from '../../findings/shell-quote.js';
 
 export function dig(type: string, name: string): string {
   return `dig +short ${type} ${shellQuote(name)}`;

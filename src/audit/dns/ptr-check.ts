@@ -1,15 +1,8 @@
 import { isIP } from 'node:net';
 import type { Finding } from '../../findings/finding.js';
+import { shellQuote } from '../../findings/shell-quote.js';
 import { type DnsContext, noteFailedLookup } from './dns-context.js';
-import {
-  dig,
-  dnsIssue,
-  dnsPositive,
-  perDomain,
-  quoteRecord,
-  recordMetric,
-  shellQuote,
-} from './dns-finding.js';
+import { dig, dnsIssue, dnsPositive, perDomain, quoteRecord, recordMetric } from './dns-finding.js';
 
 interface PtrOutcome {
   address: string;
