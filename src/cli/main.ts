@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { type AuditFlags, runAuditCommand } from './audit-command.js';
 import { type CommandIo, type EventsFlags, runEvents } from './events-command.js';
+import { PROBE_HELP, type ProbeFlags, runProbeCommand } from './probe-command.js';
 import { escapeForTerminal } from './terminal-escape.js';
 
 const VERSION = '0.1.0';
@@ -95,6 +96,25 @@ export async function main(
     )
     .action(async (paths: string[], flags: AuditFlags) => {
       status = await runAuditCommand(paths, flags, io);
+    });
+
+  program
+    .command('probe')
+    .description('talk TLS to live mail endpoints: versions, weak ciphers and certificates, as findings')
+    .argument('<targets...>', 'HOST, HOST:PORT or [IPv6]:PORT (a HOST without a port is probed on 25)')
+    .option('--starttls <mode>', 'smtp, imap, pop3, or none for implicit TLS (default: by port)')
+    .option(
+      '--hostname <name>',
+      'the mail host name the certificate must be valid for (default: the target host)',
+    )
+    .option('--timeout <seconds>', 'per connection: connect, greeting, STARTTLS and handshake', '10')
+    .option('--format <format>', 'markdown or json', 'markdown')
+    .option('-o, --output <file>', 'write the report to this file (atomically) instead of stdout')
+    .option('--fail-on <severity>', 'exit 1 when an open issue is this severe or worse, or never', 'high')
+    .option('--ehlo <name>', 'the name sent in SMTP EHLO (default: this host\u2019s name if fully qualified)')
+    .addHelpText('after', PROBE_HELP)
+    .action(async (targets: string[], flags: ProbeFlags) => {
+      status = await runProbeCommand(targets, flags, io);
     });
 
   try {

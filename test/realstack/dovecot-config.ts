@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { StackLogs } from './log-layout.js';
 import type { StackPaths } from './paths.js';
 import { LISTEN_ADDRESS, type StackPorts } from './ports.js';
+import { LEGACY_CIPHER_LIST, type StackTls } from './tls-policy.js';
 import { dovecotPasswdFile, MAIL_GID, MAIL_HOSTNAME, MAIL_UID } from './users.js';
 
 export type DovecotSyntax = '2.3' | '2.4';
@@ -19,6 +20,8 @@ export interface DovecotConfigInput {
   syntax: DovecotSyntax;
   /** Distinguishes parallel instances in process titles. */
   instanceName: string;
+  /** Default 'modern': TLS 1.2 and later. */
+  tls?: StackTls;
 }
 
 const DEBIAN_DH_PARAMS = '/usr/share/dovecot/dh.pem';
@@ -84,7 +87,9 @@ function commonSettings(input: DovecotConfigInput): string[] {
     `first_valid_uid = ${MAIL_UID}`,
     `first_valid_gid = ${MAIL_GID}`,
     'ssl = yes',
-    'ssl_min_protocol = TLSv1.2',
+    ...(input.tls === 'legacy'
+      ? ['ssl_min_protocol = TLSv1', `ssl_cipher_list = ${LEGACY_CIPHER_LIST}`]
+      : ['ssl_min_protocol = TLSv1.2']),
   ];
 }
 

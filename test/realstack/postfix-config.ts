@@ -7,6 +7,7 @@ import type { LogLayout, StackLogs } from './log-layout.js';
 import type { StackPaths } from './paths.js';
 import { LISTEN_ADDRESS, type StackPorts } from './ports.js';
 import { run } from './processes.js';
+import type { StackTls } from './tls-policy.js';
 import { MAIL_DOMAIN, MAIL_GID, MAIL_HOSTNAME, MAIL_UID, postfixVirtualMailboxes } from './users.js';
 
 export interface PostfixConfigInput {
@@ -16,9 +17,26 @@ export interface PostfixConfigInput {
   logs: StackLogs;
   /** A writable map type for postscreen's cache, e.g. "btree" (see postscreenCacheMapType). */
   cacheMapType: string;
+  /** Default 'modern': TLS 1.2 and later. */
+  tls?: StackTls;
 }
 
-export function postfixMainCf({ paths, layout, logs, cacheMapType }: PostfixConfigInput): string {
+// Postfix's own default (`>=TLSv1`, 3.6 and later) accepts TLS 1.0 and 1.1 from a
+// client that offers them, so modern has to say so.
+const MODERN_TLS_SETTINGS: [string, string][] = [
+  ['smtpd_tls_protocols', '>=TLSv1.2'],
+  ['smtpd_tls_mandatory_protocols', '>=TLSv1.2'],
+];
+
+/** TLS 1.0 and 1.1 for smtpd, postscreen's tlsproxy included: Postfix's default cipher list at security level 0. */
+const LEGACY_TLS_SETTINGS: [string, string][] = [
+  ['smtpd_tls_protocols', '>=TLSv1'],
+  ['smtpd_tls_mandatory_protocols', '>=TLSv1'],
+  ['tls_medium_cipherlist', 'aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH:@SECLEVEL=0'],
+  ['tls_high_cipherlist', 'aNULL:-aNULL:HIGH:@STRENGTH:@SECLEVEL=0'],
+];
+
+export function postfixMainCf({ paths, layout, logs, cacheMapType, tls }: PostfixConfigInput): string {
   const noOutbound = 'error:outbound mail is disabled in this test stack';
   const settings: [string, string][] = [
     ['compatibility_level', '3.6'],
@@ -84,6 +102,7 @@ export function postfixMainCf({ paths, layout, logs, cacheMapType }: PostfixConf
   if (layout === 'files') {
     settings.push(['maillog_file', logs.postfix], ['maillog_file_prefixes', logs.dir]);
   }
+  settings.push(...(tls === 'legacy' ? LEGACY_TLS_SETTINGS : MODERN_TLS_SETTINGS));
   return [
     '# Postfix instance of the mailwarden real-stack test harness (temporary).',
     ...settings.map(([name, value]) => (value === '' ? `${name} =` : `${name} = ${value}`)),

@@ -15,6 +15,7 @@ import { type Daemon, onEmergencyExit, removeTree, run, startDaemon } from './pr
 import { assertRequirements, findCommand, readVersions, type StackVersions } from './requirements.js';
 import { writeRsyslogInstance } from './rsyslog-config.js';
 import { makeSelfSignedCertificate } from './tls-cert.js';
+import type { StackTls } from './tls-policy.js';
 import { MAIL_DOMAIN, MAIL_HOSTNAME, MAIL_USERS, type MailUser } from './users.js';
 import {
   isListening,
@@ -31,6 +32,8 @@ export interface StackOptions {
   layout: LogLayout;
   /** Services listen on basePort + 25/587/465/143/993/110/995 (default 20000 or MAILWARDEN_REALSTACK_BASE_PORT). */
   basePort?: number;
+  /** TLS versions the daemons accept: 'modern' (default, 1.2 and 1.3) or 'legacy' (1.0 and 1.1 too). */
+  tls?: StackTls;
   /** Parent of the temporary directory (default: the OS temp dir). */
   tmpParent?: string;
   /** Leave the temporary directory in place after stop() (for debugging). */
@@ -248,7 +251,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     options.keepTemp ?? false,
   );
   try {
-    await launch(stack, basePort, timeoutMs, options.progress ?? (() => {}));
+    await launch(stack, basePort, timeoutMs, options.progress ?? (() => {}), options.tls ?? 'modern');
     return stack;
   } catch (error) {
     await stack.stop().catch(() => {});
@@ -261,6 +264,7 @@ async function launch(
   basePort: number,
   timeoutMs: number,
   progress: (step: string, elapsedMs: number) => void,
+  tls: StackTls,
 ): Promise<void> {
   const { paths, logs, ports, layout } = stack;
   const t0 = Date.now();
@@ -270,13 +274,14 @@ async function launch(
   }
   await makeSelfSignedCertificate(paths.tls.cert, paths.tls.key, MAIL_HOSTNAME);
   step('certificate');
-  await writePostfixInstance({ paths, ports, layout, logs });
+  await writePostfixInstance({ paths, ports, layout, logs, tls });
   await writeDovecotInstance({
     paths,
     ports,
     logs,
     syntax: stack.dovecotSyntax,
     instanceName: `mailwarden-${basePort}`,
+    tls,
   });
   if (layout === 'syslog') await writeRsyslogInstance({ paths, logs, logHostname: LOG_HOSTNAME });
   await writeFail2banInstance({ paths, logs });
