@@ -22,6 +22,11 @@ export function classifyFail2ban(program: string, message: string): Match | null
         : { cls: 'fail2ban-action-error', detail: failed[1]! };
     }
   }
+  if (program === 'fail2ban.utils') {
+    // What a failed action command printed: `<id> -- stderr: '...'` and `<id> -- returned 127`.
+    const output = /^[0-9a-f]+ -- (stderr: .{1,300}|returned \d+)/.exec(text);
+    if (output) return { cls: 'fail2ban-service', detail: output[1]! };
+  }
   const version = /Starting Fail2ban v(\S+)/.exec(text);
   if (version) return { cls: 'fail2ban-service', detail: version[1]! };
   return { cls: 'fail2ban-service' };

@@ -8,11 +8,13 @@ interface State {
   bans: Record<string, string[]>;
   banCount: Record<string, number>;
   actionErrors: number;
+  /** Addresses whose ban action failed: banned in fail2ban's mind, never blocked. */
+  unenforced: string[];
   fail2banLines: number;
 }
 
 /** Events that show hostility and that an administrator expects fail2ban to act on. */
-const WATCHED = new Set([
+export const BAN_WORTHY_CLASSES = new Set<string>([
   'tls-handshake-failure',
   'pregreet',
   'postscreen-bare-newline',
@@ -63,12 +65,12 @@ export const STOCK_COVERAGE: Record<string, string> = {
 export const fail2banCoverage: Detector<State> = {
   id: 'fail2ban-coverage-gap',
   classes: [
-    ...WATCHED,
+    ...BAN_WORTHY_CLASSES,
     'fail2ban-ban',
     'fail2ban-action-error',
     'fail2ban-service',
   ] as Detector<State>['classes'],
-  create: () => ({ byAddress: new Map(), bans: {}, banCount: {}, actionErrors: 0, fail2banLines: 0 }),
+  create: () => ({ byAddress: new Map(), bans: {}, banCount: {}, actionErrors: 0, unenforced: [], fail2banLines: 0 }),
   add(s, e, tsMs) {
     if (e.class === 'fail2ban-service') {
       s.fail2banLines++;
@@ -76,6 +78,7 @@ export const fail2banCoverage: Detector<State> = {
     }
     if (e.class === 'fail2ban-action-error') {
       s.actionErrors++;
+      if (e.ip && s.unenforced.length < BANNED_KEPT && !s.unenforced.includes(e.ip)) s.unenforced.push(e.ip);
       s.fail2banLines++;
       return;
     }
@@ -101,13 +104,15 @@ export const fail2banCoverage: Detector<State> = {
     for (const [jail, n] of Object.entries(later.banCount))
       into.banCount[jail] = (into.banCount[jail] ?? 0) + n;
     into.actionErrors += later.actionErrors;
+    for (const ip of later.unenforced)
+      if (into.unenforced.length < BANNED_KEPT && !into.unenforced.includes(ip)) into.unenforced.push(ip);
     into.fail2banLines += later.fail2banLines;
   },
   findings(s): Finding[] {
     const findings: Finding[] = [];
-    const banned = new Set(Object.values(s.bans).flat());
+    const banned = bannedAddresses(s);
     const jails = Object.entries(s.banCount).sort((a, b) => b[1] - a[1]);
-    if (jails.length > 0) {
+    if (banned.size > 0) {
       findings.push({
         id: 'fail2ban-banning',
         kind: 'positive',
@@ -198,5 +203,10 @@ export const fail2banCoverage: Detector<State> = {
 
 /** The addresses banned in the logs, for the other detectors' sources. */
 export function bannedAddresses(s: State): Set<string> {
-  return new Set(Object.values(s.bans).flat());
+  const unenforced = new Set(s.unenforced);
+  return new Set(
+    Object.values(s.bans)
+      .flat()
+      .filter((ip) => !unenforced.has(ip)),
+  );
 }
