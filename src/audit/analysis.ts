@@ -2,6 +2,7 @@ import type { SecurityEvent } from '../classify/event.js';
 import { ALL_CLASSES, EVENT_CLASSES, type EventClass } from '../classify/taxonomy.js';
 import type { AnyDetector, DetectContext } from '../detect/detector.js';
 import { bannedAddresses, fail2banCoverage } from '../detect/fail2ban-coverage.js';
+import { denylistedSince, postscreenViolations } from '../detect/postscreen-violations.js';
 import { type Finding, severityRank } from '../findings/finding.js';
 import { DETECTORS } from './detectors.js';
 import {
@@ -71,12 +72,17 @@ export class Analysis {
     const f2bState =
       f2bIndex >= 0 ? (this.state.detectors[f2bIndex] as Parameters<typeof bannedAddresses>[0]) : null;
     const stats = this.state.statistics;
+    const psIndex = this.detectors.indexOf(postscreenViolations);
     const ctx: DetectContext = {
       subnetMin,
       banned: f2bState ? bannedAddresses(f2bState) : new Set(),
       fail2banSeen: f2bState ? f2bState.fail2banLines > 0 : false,
       periodFrom: Number.isFinite(stats.first) ? stats.first : null,
       periodTo: Number.isFinite(stats.last) ? stats.last : null,
+      denylisted:
+        psIndex >= 0
+          ? denylistedSince(this.state.detectors[psIndex] as Parameters<typeof denylistedSince>[0])
+          : new Map(),
     };
     return sortFindings(this.detectors.flatMap((d, i) => d.findings(this.state.detectors[i], ctx)));
   }

@@ -7,7 +7,7 @@ import type { RunStats } from '../pipeline/accounting.js';
 import { summarise } from '../pipeline/accounting.js';
 import { inputBytes, PARALLEL_FROM_BYTES } from '../pipeline/input-size.js';
 import { type ParallelOptions, scanParallel } from '../pipeline/parallel-scan.js';
-import { type ScanOptions, scanInputs } from '../pipeline/read-events.js';
+import { type EventSink, type ScanOptions, scanInputs } from '../pipeline/read-events.js';
 import type { AuditReport } from '../report/model.js';
 import { Analysis, type AnalysisState, sortFindings } from './analysis.js';
 import { confirmArchiveDecoder } from './config/archive-decoder-check.js';
@@ -28,6 +28,8 @@ export interface AuditOptions extends ScanOptions, ParallelOptions {
   redact?: boolean;
   /** Also audit this configuration (docker-mailserver, mailcow or plain host). */
   config?: LoadConfigOptions & { dir: string; resolver?: string; now?: Date };
+  /** Also given every event the analysis reads (`mailwarden mitigate` uses it); reading then stays in this thread. */
+  observe?: EventSink;
 }
 
 export const DEFAULT_SUBNET_MIN = 3;
@@ -40,8 +42,10 @@ export async function runAudit(
   const analysis = new Analysis();
   const timeWindow = options.since !== undefined || options.until !== undefined;
   const wanted = analysis.wantedClasses(timeWindow);
-  const threads =
-    options.threads ?? ((await inputBytes(inputs)) >= PARALLEL_FROM_BYTES ? availableParallelism() : 1);
+  const observe = options.observe;
+  const threads = observe
+    ? 1
+    : (options.threads ?? ((await inputBytes(inputs)) >= PARALLEL_FROM_BYTES ? availableParallelism() : 1));
   const run =
     inputs.length === 0
       ? summarise([])
@@ -55,7 +59,16 @@ export async function runAudit(
               lateAddress: (ip, cls) => attributeAddress(analysis.state.statistics, ip, cls),
             },
           )
-        : await scanInputs(inputs, { ...options, all: true, wanted, forAnalysis: true }, analysis.add);
+        : await scanInputs(
+            inputs,
+            { ...options, all: true, wanted, forAnalysis: true },
+            observe
+              ? (event, raw, tsMs) => {
+                  analysis.add(event, raw, tsMs);
+                  observe(event, raw, tsMs);
+                }
+              : analysis.add,
+          );
   if (timeWindow) analysis.state.statistics.traffic.postscreen ??= 0;
   const logFindings = analysis.findings(options.subnetMin ?? DEFAULT_SUBNET_MIN);
   await fillEvidenceLines(logFindings);

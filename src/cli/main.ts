@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { type AuditFlags, runAuditCommand } from './audit-command.js';
 import { type CommandIo, type EventsFlags, runEvents } from './events-command.js';
+import { MITIGATE_HELP, type MitigateFlags, runMitigateCommand } from './mitigate-command.js';
 import { PROBE_HELP, type ProbeFlags, runProbeCommand } from './probe-command.js';
 import { escapeForTerminal } from './terminal-escape.js';
 
@@ -115,6 +116,38 @@ export async function main(
     .addHelpText('after', PROBE_HELP)
     .action(async (targets: string[], flags: ProbeFlags) => {
       status = await runProbeCommand(targets, flags, io);
+    });
+
+  program
+    .command('mitigate')
+    .description(
+      'block the attackers the audit finds: a Postfix cidr: reject map, its wiring, and an nftables set (dry run by default)',
+    )
+    .argument('[logs...]', 'log files, directories of rotated logs, .gz files, or - for stdin', [])
+    .option(
+      '--config <dir>',
+      'the server configuration: a docker-mailserver config directory, or a host’s /etc (or /etc/postfix)',
+    )
+    .option('--out <dir>', 'write the generated files into this directory instead of printing a diff')
+    .option('--apply', 'write the files in place (atomically, with backups)')
+    .option(
+      '--reload',
+      'after --apply: postfix check (plain host) and postfix reload; restore the backups if either fails',
+    )
+    .option('--exec-prefix <cmd>', 'shell command put before postfix, e.g. "docker exec mailserver"')
+    .option('--allow <cidr...>', 'never block these addresses or networks')
+    .option(
+      '--allowlist <file>',
+      'never block the addresses or networks in this file (one per line, # comments)',
+    )
+    .option('--min-events <n>', 'attack events an address needs to be blocked on its own', '5')
+    .option('--subnet-min <n>', 'block a /24 (IPv6 /64) when at least this many of its addresses attack', '3')
+    .option('--max-prefix4 <n>', 'never block an IPv4 network wider than this prefix', '24')
+    .option('--max-prefix6 <n>', 'never block an IPv6 network wider than this prefix', '48')
+    .option('--include-private', 'also block private and loopback addresses (protected by default)')
+    .addHelpText('after', MITIGATE_HELP)
+    .action(async (logs: string[], flags: MitigateFlags) => {
+      status = await runMitigateCommand(logs, flags, io);
     });
 
   try {

@@ -11,6 +11,8 @@ export interface DetectContext {
   fail2banSeen: boolean;
   periodFrom: number | null;
   periodTo: number | null;
+  /** When postscreen's access list first refused each address (DENYLISTED): a block in place. */
+  denylisted?: ReadonlyMap<string, number>;
 }
 
 /**

@@ -30,7 +30,14 @@ interface State {
   signals: Record<string, number>;
   /** Last time each address was handed to smtpd on port 25 (postscreen let it through). */
   reachedSmtpd: Map<string, number>;
+  /** First time postscreen's access list refused each address (DENYLISTED / BLACKLISTED). */
+  denylisted: Map<string, number>;
   samples: Samples;
+}
+
+/** When postscreen's access list first refused each address, for the other detectors' `blockHeld`. */
+export function denylistedSince(state: { denylisted?: Map<string, number> }): Map<string, number> {
+  return state.denylisted ?? new Map();
 }
 
 /** smtpd behind postscreen: `postfix/smtpd` or an instance's `postfix-x/smtpd`, not the submission services. */
@@ -51,7 +58,13 @@ export const postscreenViolations: Detector<State> = {
     'postscreen-limit',
     'smtp-connect',
   ],
-  create: () => ({ byAddress: new Map(), signals: {}, reachedSmtpd: new Map(), samples: newSamples() }),
+  create: () => ({
+    byAddress: new Map(),
+    signals: {},
+    reachedSmtpd: new Map(),
+    denylisted: new Map(),
+    samples: newSamples(),
+  }),
   add(s, e, tsMs, raw) {
     if (!e.ip) return;
     if (e.class === 'smtp-connect') {
@@ -63,6 +76,8 @@ export const postscreenViolations: Detector<State> = {
       return;
     }
     addTo(tallyFor(s.byAddress, e.ip), tsMs, e.class);
+    if (e.class === 'postscreen-denylisted' && tsMs < (s.denylisted.get(e.ip) ?? Number.POSITIVE_INFINITY))
+      s.denylisted.set(e.ip, tsMs);
     sample(s.samples, e.ip, raw, e.source);
   },
   merge(into, later) {
@@ -70,6 +85,8 @@ export const postscreenViolations: Detector<State> = {
     for (const [k, v] of Object.entries(later.signals)) into.signals[k] = (into.signals[k] ?? 0) + v;
     for (const [ip, t] of later.reachedSmtpd)
       into.reachedSmtpd.set(ip, Math.max(t, into.reachedSmtpd.get(ip) ?? 0));
+    for (const [ip, t] of later.denylisted)
+      into.denylisted.set(ip, Math.min(t, into.denylisted.get(ip) ?? Number.POSITIVE_INFINITY));
     mergeSamples(into.samples, later.samples);
   },
   findings(s, ctx): Finding[] {

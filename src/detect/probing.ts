@@ -1,6 +1,7 @@
 import type { EventClass } from '../classify/taxonomy.js';
 import type { Finding, Severity } from '../findings/finding.js';
 import { blockAtPostfix } from '../findings/recommendations.js';
+import { BLOCK_HELD_TEXT, blockHeld } from './blocked.js';
 import type { DetectContext, Detector } from './detector.js';
 import {
   addTo,
@@ -65,6 +66,10 @@ function probeDetector(spec: ProbeSpec): Detector<State> {
         repeat.length > 0 ? repeat : [...s.byAddress.keys()],
         spec.title.toLowerCase(),
       );
+      const held = blockHeld(
+        [...s.byAddress.entries()].map(([ip, t]) => [ip, t.last] as const),
+        ctx.denylisted,
+      );
       const findings: Finding[] = [
         {
           id: spec.id,
@@ -72,8 +77,8 @@ function probeDetector(spec: ProbeSpec): Detector<State> {
           title: spec.title,
           severity: level,
           severityRule: rule,
-          status: 'open',
-          description: spec.describe(total, s.byAddress.size, s.details),
+          status: held ? 'mitigated' : 'open',
+          description: `${spec.describe(total, s.byAddress.size, s.details)}${held ? BLOCK_HELD_TEXT : ''}`,
           sources: findingSources(s.byAddress, ctx.subnetMin, 25, ctx.banned),
           evidence: evidence(s.samples),
           rootCause: spec.rootCause,

@@ -1,5 +1,6 @@
 import type { Finding } from '../findings/finding.js';
 import { blockAtPostfix, fail2banJail } from '../findings/recommendations.js';
+import { BLOCK_HELD_TEXT, blockHeld } from './blocked.js';
 import type { Detector } from './detector.js';
 import {
   addTo,
@@ -60,6 +61,10 @@ export const tlsCampaign: Detector<State> = {
     ];
     const services = Object.keys(s.services).sort();
     const block = blockAtPostfix(blockList.length > 0 ? blockList : [...s.byAddress.keys()], 'TLS probing');
+    const held = blockHeld(
+      [...s.byAddress.entries()].map(([ip, t]) => [ip, t.last] as const),
+      ctx.denylisted,
+    );
     const jail = fail2banJail(
       'postfix-ssl',
       'SSL_accept error from \\S+\\[<HOST>\\]',
@@ -74,8 +79,8 @@ export const tlsCampaign: Detector<State> = {
           : 'TLS handshake failures',
         severity,
         severityRule: `high when a subnet has at least ${ctx.subnetMin} probing addresses or there are 100+ attempts; medium from 10 attempts; low below (here: ${total} attempts, ${groups.length} subnets named)`,
-        status: 'open',
-        description: `${total} TLS handshakes failed or were abandoned from ${s.byAddress.size} addresses on ${services.join(', ')}${beat ? `, ${beat}` : ''}${named.length > 0 ? `; campaigns: ${named.join('; ')}` : ''}. Clients that connect to an implicit-TLS port and never complete the handshake are scanning or probing, not sending mail.`,
+        status: held ? 'mitigated' : 'open',
+        description: `${total} TLS handshakes failed or were abandoned from ${s.byAddress.size} addresses on ${services.join(', ')}${beat ? `, ${beat}` : ''}${named.length > 0 ? `; campaigns: ${named.join('; ')}` : ''}. Clients that connect to an implicit-TLS port and never complete the handshake are scanning or probing, not sending mail.${held ? BLOCK_HELD_TEXT : ''}`,
         sources: findingSources(s.byAddress, ctx.subnetMin),
         evidence: evidence(s.samples),
         rootCause:

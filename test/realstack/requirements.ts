@@ -39,6 +39,8 @@ export const REQUIREMENTS: readonly Requirement[] = [
   { debianPackage: 'mount', candidates: ['mount'] },
   // The DNS checks of the configuration audit are tested against a real dnsmasq.
   { debianPackage: 'dnsmasq-base', candidates: ['dnsmasq'] },
+  // mitigate's nftables file is checked with `nft -c`.
+  { debianPackage: 'nftables', candidates: ['nft'] },
 ];
 
 const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];

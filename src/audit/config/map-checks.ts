@@ -34,7 +34,7 @@ export function mapChecks(config: ServerConfig): Finding[] {
         summary: 'Wire the map into postscreen (port 25) and the submission services, then reload.',
         dockerMailserver: [
           `printf '%s\\n' ${shellQuote(`postscreen_access_list = permit_mynetworks, cidr:/tmp/docker-mailserver/${name}`)} 'postscreen_denylist_action = drop' >> ${shellQuote(join(config.dir, 'postfix-main.cf'))}`,
-          `printf '%s\\n' ${['submission', 'submissions'].map((svc) => shellQuote(`${svc}/inet/smtpd_client_restrictions=check_client_access cidr:/tmp/docker-mailserver/${name},permit_sasl_authenticated,reject`)).join(' ')} >> ${shellQuote(join(config.dir, 'postfix-master.cf'))}`,
+          `printf '%s\\n' ${['submission', 'submissions'].map((svc) => shellQuote(`${svc}/inet/smtpd_client_restrictions=check_client_access,cidr:/tmp/docker-mailserver/${name},permit_sasl_authenticated,reject`)).join(' ')} >> ${shellQuote(join(config.dir, 'postfix-master.cf'))}`,
           'docker compose restart mailserver',
         ],
         plainHost: [

@@ -1,0 +1,255 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DEFAULT_SUBNET_MIN } from '../audit/run-audit.js';
+import {
+  type AppliedChange,
+  applyChanges,
+  backupStamp,
+  restoreChanges,
+  writeAtomic,
+} from '../mitigate/apply.js';
+import { formatCidr } from '../mitigate/cidr.js';
+import {
+  DEFAULT_MAX_PREFIX4,
+  DEFAULT_MAX_PREFIX6,
+  DEFAULT_MIN_EVENTS,
+  type MitigatePlan,
+  planMitigation,
+} from '../mitigate/plan.js';
+import { reloadSteps, runStep } from '../mitigate/reload.js';
+import { unifiedDiff } from '../mitigate/unified-diff.js';
+import type { ReadWarning } from '../pipeline/read-events.js';
+import { type CommandIo, readOptionsFromFlags } from './events-command.js';
+import { escapeForTerminal } from './terminal-escape.js';
+
+export interface MitigateFlags {
+  config?: string;
+  out?: string;
+  apply?: boolean;
+  reload?: boolean;
+  execPrefix?: string;
+  allow?: string[];
+  allowlist?: string;
+  minEvents?: string;
+  subnetMin?: string;
+  maxPrefix4?: string;
+  maxPrefix6?: string;
+  includePrivate?: boolean;
+}
+
+/** Exit statuses of `mailwarden mitigate`. */
+export const MITIGATE_EXIT = {
+  ok: 0,
+  /** Usage errors, unreadable inputs, a configuration mitigate cannot read or write. */
+  error: 2,
+  /** `postfix check` or `postfix reload` failed on the new files; every file was restored from its backup. */
+  rejectedRestored: 3,
+  /** As 3, but restoring failed too: the backups named in the output must be copied back by hand. */
+  rejectedNotRestored: 4,
+} as const;
+
+export const MITIGATE_HELP = `
+Blocks the attackers the audit finds in the logs at Postfix: a cidr: reject map
+(postfix-reject-cidr.cf in a docker-mailserver config directory, reject-cidr.cf
+in a host's Postfix directory), the wiring that makes Postfix read it
+(postscreen_access_list on port 25, check_client_access first in the client
+restrictions of submission and submissions), and mailwarden-blocklist.nft with
+the same networks for nftables (never loaded by mitigate).
+
+Default: a dry run that prints a unified diff of every file it would change.
+  --out DIR   writes the generated files into DIR instead
+  --apply     writes them in place: atomically, each changed file backed up to
+              mailwarden-backup/<UTC time>/ beside it; a second run with the same
+              logs changes nothing
+  --reload    after --apply: postfix check (plain host) and postfix reload, with
+              "postfix -c DIR" when Postfix's directory is not /etc/postfix, behind
+              --exec-prefix (a shell command prefix, e.g. "docker exec mailserver")
+
+Never blocked: --allow and --allowlist networks, mynetworks, private and
+loopback ranges (unless --include-private), an address every client appears as,
+and addresses that logged in successfully (one with failed logins before its
+login is listed as left unblocked, with why). A subnet never covers them.
+Blocked: an address with --min-events (default ${DEFAULT_MIN_EVENTS}) attack events; a /24 (IPv6 /64) when
+--subnet-min (default ${DEFAULT_SUBNET_MIN}) of its addresses attack, widened 8 bits at a time while
+--subnet-min entries share a network, never wider than --max-prefix4/--max-prefix6.
+Entries of earlier runs stay until deleted; lines outside mitigate's block are kept.
+
+Exit status: 0 done (or nothing to change); 2 error; 3 Postfix rejected the new
+configuration (check or reload failed) and every file was restored; 4 as 3 but
+restoring failed (the output names the backups).
+
+Examples:
+  mailwarden mitigate /var/log/mail.log --config /etc/postfix
+  mailwarden mitigate /var/log/mail.log --config /etc/postfix --apply --reload
+  mailwarden mitigate docker-data/dms/mail-logs --config docker-data/dms/config \\
+      --allowlist office-networks.txt --apply --reload --exec-prefix 'docker exec mailserver'
+  mailwarden mitigate mail.log --config docker-data/dms/config --out /tmp/mitigation`;
+
+function wholeNumber(
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${flag}: "${value}" is not a whole number from ${min} to ${max}`);
+  return n;
+}
+
+const t = escapeForTerminal;
+
+function printSummary(plan: MitigatePlan, io: CommandIo): void {
+  const w = (s: string) => io.stderr.write(`${s}\n`);
+  const fresh = plan.entries.filter((e) => e.state === 'new').length;
+  const kept = plan.entries.filter((e) => e.state === 'kept').length;
+  w(
+    `mailwarden: mitigate (${plan.kind === 'plain' ? 'plain host' : 'docker-mailserver'}, map ${t(plan.mapPath)}): ${plan.entries.length} networks to block (${fresh} new, ${kept} kept from earlier runs), ${plan.removed.length} removed`,
+  );
+  for (const e of plan.entries)
+    w(
+      `  ${e.state === 'new' ? 'block' : e.state === 'kept' ? 'keep ' : 'still'} ${formatCidr(e.cidr)}: ${t(e.note)}`,
+    );
+  for (const r of plan.removed) w(`  remove ${formatCidr(r.cidr)}: ${t(r.why)}`);
+  for (const u of plan.unblocked) w(`  left unblocked ${u.address}: ${t(u.reason)}`);
+  if (plan.belowThreshold.length > 0)
+    w(`  not blocked, fewer attack events than --min-events: ${plan.belowThreshold.join(', ')}`);
+  for (const s of plan.split) w(`  not aggregated ${formatCidr(s.cidr)}: ${t(s.why)}`);
+  for (const c of plan.wiring)
+    w(
+      `  wire ${c.service ? `${c.service.name}/${c.service.type} ` : ''}${c.name}: ${c.from === null ? '(default)' : t(c.from)} -> ${t(c.to)}`,
+    );
+  for (const n of plan.notes) w(`  note: ${t(n)}`);
+  if (plan.nft.kind === 'skipped')
+    w(`  note: the nftables file was not checked with nft -c: ${t(plan.nft.why)}`);
+}
+
+/** `mailwarden mitigate`: see MITIGATE_HELP. */
+export async function runMitigateCommand(
+  logs: string[],
+  flags: MitigateFlags,
+  io: CommandIo,
+): Promise<number> {
+  if (flags.config === undefined) throw new Error('give the server configuration with --config DIR');
+  if (flags.apply && flags.out !== undefined) throw new Error('--out and --apply exclude each other');
+  if (!flags.apply && (flags.reload || flags.execPrefix !== undefined))
+    throw new Error('--reload and --exec-prefix go with --apply');
+  if (flags.execPrefix !== undefined && !flags.reload) throw new Error('--exec-prefix goes with --reload');
+  const minEvents = wholeNumber('--min-events', flags.minEvents, DEFAULT_MIN_EVENTS, 1, 1_000_000);
+  const subnetMin = wholeNumber('--subnet-min', flags.subnetMin, DEFAULT_SUBNET_MIN, 2, 65_536);
+  const maxPrefix4 = wholeNumber('--max-prefix4', flags.maxPrefix4, DEFAULT_MAX_PREFIX4, 8, 32);
+  const maxPrefix6 = wholeNumber('--max-prefix6', flags.maxPrefix6, DEFAULT_MAX_PREFIX6, 16, 128);
+  const warnings: ReadWarning[] = [];
+  const read = readOptionsFromFlags({}, io, warnings);
+  const plan = await planMitigation({
+    logs,
+    configDir: flags.config,
+    allow: flags.allow ?? [],
+    ...(flags.allowlist !== undefined ? { allowlistFile: flags.allowlist } : {}),
+    minEvents,
+    subnetMin,
+    maxPrefix4,
+    maxPrefix6,
+    includePrivate: flags.includePrivate === true,
+    read,
+  });
+  if (plan.unreadable.length > 0) {
+    io.stderr.write(
+      `mailwarden: could not read: ${plan.unreadable.map(t).join(', ')}; nothing written (a missed log could hide a user's login)\n`,
+    );
+    return MITIGATE_EXIT.error;
+  }
+  printSummary(plan, io);
+
+  if (flags.out !== undefined) {
+    const dir = resolve(flags.out);
+    await mkdir(dir, { recursive: true });
+    for (const f of plan.files) {
+      const path = join(dir, f.outName);
+      await writeAtomic(path, f.after, f.role === 'commands' ? 0o755 : 0o644);
+      io.stderr.write(`mailwarden: wrote ${t(path)}\n`);
+    }
+    return MITIGATE_EXIT.ok;
+  }
+
+  const changes = plan.files.filter(
+    (f): f is typeof f & { path: string } => f.path !== null && f.before !== f.after,
+  );
+  if (!flags.apply) {
+    for (const f of changes) io.stdout.write(unifiedDiff(f.path, f.before, f.after));
+    io.stderr.write(
+      changes.length === 0
+        ? 'mailwarden: nothing to change\n'
+        : `mailwarden: dry run: ${changes.length} file(s) would change (shown above); --apply writes them, --out DIR writes them elsewhere\n`,
+    );
+    return MITIGATE_EXIT.ok;
+  }
+
+  if (changes.length === 0) {
+    io.stderr.write('mailwarden: nothing to change\n');
+    return MITIGATE_EXIT.ok;
+  }
+  const applied = await applyChanges(
+    changes.map((f) => ({ path: f.path, before: f.before, after: f.after })),
+    backupStamp(new Date()),
+  );
+  for (const a of applied)
+    io.stderr.write(
+      `mailwarden: wrote ${t(a.path)}${a.backup ? ` (backup: ${t(a.backup)})` : ' (new file)'}\n`,
+    );
+  const wiringChanged = changes.some((f) => f.role === 'main' || f.role === 'master');
+  const nft = plan.files.find((f) => f.role === 'nftables');
+  if (nft?.path)
+    io.stderr.write(`mailwarden: nftables: load the same networks with: nft -f ${t(nft.path)}\n`);
+  if (plan.kind === 'docker-mailserver' && wiringChanged)
+    io.stderr.write(
+      'mailwarden: docker-mailserver applies postfix-main.cf and postfix-master.cf when the container starts: restart it (docker compose restart mailserver) for the wiring; a reload is enough for later changes of the map\n',
+    );
+  if (!flags.reload) {
+    io.stderr.write(
+      `mailwarden: Postfix reads the new files after: ${reloadSteps(
+        plan.kind,
+        plan.postfixConfigDir,
+        undefined,
+      )
+        .map((s) => s.command)
+        .join(' && ')}\n`,
+    );
+    return MITIGATE_EXIT.ok;
+  }
+  return reload(plan, applied, flags.execPrefix, io);
+}
+
+async function reload(
+  plan: MitigatePlan,
+  applied: AppliedChange[],
+  execPrefix: string | undefined,
+  io: CommandIo,
+): Promise<number> {
+  for (const step of reloadSteps(plan.kind, plan.postfixConfigDir, execPrefix)) {
+    io.stderr.write(`mailwarden: running ${t(step.command)}\n`);
+    const result = await runStep(step.command);
+    if (result.output !== '') io.stderr.write(`${t(result.output)}\n`);
+    if (result.status === 0) continue;
+    io.stderr.write(
+      `mailwarden: ${step.name === 'check' ? 'postfix check' : 'postfix reload'} failed (exit ${result.status}): restoring the previous files\n`,
+    );
+    const problems = await restoreChanges(applied);
+    if (problems.length > 0) {
+      io.stderr.write(`mailwarden: restoring failed: ${problems.map(t).join('; ')}\n`);
+      for (const a of applied)
+        io.stderr.write(
+          `mailwarden:   ${t(a.path)}: ${a.backup ? `copy back ${t(a.backup)}` : 'remove it (it is new)'}\n`,
+        );
+      return MITIGATE_EXIT.rejectedNotRestored;
+    }
+    io.stderr.write(
+      `mailwarden: restored ${applied.length} file(s) as they were; Postfix rejected the new configuration (exit status ${MITIGATE_EXIT.rejectedRestored})\n`,
+    );
+    return MITIGATE_EXIT.rejectedRestored;
+  }
+  io.stderr.write(`mailwarden: Postfix reloaded: ${plan.entries.length} networks blocked\n`);
+  return MITIGATE_EXIT.ok;
+}
