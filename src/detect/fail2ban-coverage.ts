@@ -70,7 +70,14 @@ export const fail2banCoverage: Detector<State> = {
     'fail2ban-action-error',
     'fail2ban-service',
   ] as Detector<State>['classes'],
-  create: () => ({ byAddress: new Map(), bans: {}, banCount: {}, actionErrors: 0, unenforced: [], fail2banLines: 0 }),
+  create: () => ({
+    byAddress: new Map(),
+    bans: {},
+    banCount: {},
+    actionErrors: 0,
+    unenforced: [],
+    fail2banLines: 0,
+  }),
   add(s, e, tsMs) {
     if (e.class === 'fail2ban-service') {
       s.fail2banLines++;

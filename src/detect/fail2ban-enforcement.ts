@@ -28,7 +28,7 @@ const pushDistinct = (list: string[], value: string, cap: number) => {
 };
 
 function jailState(s: State, jail: string, tsMs: number): JailBans {
-  const j = (s.jails[jail] ??= {
+  s.jails[jail] ??= {
     bans: 0,
     failed: 0,
     failedAddresses: {},
@@ -36,7 +36,8 @@ function jailState(s: State, jail: string, tsMs: number): JailBans {
     reasons: [],
     first: tsMs,
     last: tsMs,
-  });
+  };
+  const j = s.jails[jail];
   j.first = Math.min(j.first, tsMs);
   j.last = Math.max(j.last, tsMs);
   return j;
@@ -126,7 +127,9 @@ export const fail2banEnforcement: Detector<State> = {
     const addresses = new Set(byAddress.keys());
     const failedBans = failing.reduce((n, [, j]) => n + j.failed, 0);
     const commandMissing = s.output.some((o) => /not found|returned 127/.test(o));
-    const notPermitted = s.output.some((o) => /Operation not permitted|Permission denied|returned 1\b/i.test(o));
+    const notPermitted = s.output.some((o) =>
+      /Operation not permitted|Permission denied|returned 1\b/i.test(o),
+    );
     const sources: FindingSource[] = [...byAddress]
       .sort((a, b) => b[1].count - a[1].count || a[1].first - b[1].first)
       .slice(0, 25)

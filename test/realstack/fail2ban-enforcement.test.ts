@@ -97,9 +97,13 @@ realStackTest('bans whose action fails are reported as not enforced', { timeout:
       await appendFile(mailLog, saslFailure(WORKING, 4200 + i));
     }
     await waitForLog(fail2banLog, /Failed to execute ban jail 'postfix-sasl'/, { timeoutMs: 30_000 });
-    await waitForLog(fail2banLog, new RegExp(`\\[postfix-sasl-file\\] Ban ${WORKING.replaceAll('.', '\\.')}`), {
-      timeoutMs: 30_000,
-    });
+    await waitForLog(
+      fail2banLog,
+      new RegExp(`\\[postfix-sasl-file\\] Ban ${WORKING.replaceAll('.', '\\.')}`),
+      {
+        timeoutMs: 30_000,
+      },
+    );
   } finally {
     await server.stop();
   }
