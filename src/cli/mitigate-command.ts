@@ -213,6 +213,7 @@ export async function runMitigateCommand(
         plan.kind,
         plan.postfixConfigDir,
         undefined,
+        changes.some((f) => f.role === 'fail2ban'),
       )
         .map((s) => s.command)
         .join(' && ')}\n`,
@@ -222,19 +223,24 @@ export async function runMitigateCommand(
   return reload(plan, applied, flags.execPrefix, io);
 }
 
+const STEP_LABELS = { check: 'postfix check', reload: 'postfix reload', fail2ban: 'fail2ban-client reload' };
+
 async function reload(
   plan: MitigatePlan,
   applied: AppliedChange[],
   execPrefix: string | undefined,
   io: CommandIo,
 ): Promise<number> {
-  for (const step of reloadSteps(plan.kind, plan.postfixConfigDir, execPrefix)) {
+  const fail2banChanged = applied.some((a) =>
+    plan.files.some((f) => f.role === 'fail2ban' && f.path === a.path),
+  );
+  for (const step of reloadSteps(plan.kind, plan.postfixConfigDir, execPrefix, fail2banChanged)) {
     io.stderr.write(`mailwarden: running ${t(step.command)}\n`);
     const result = await runStep(step.command);
     if (result.output !== '') io.stderr.write(`${t(result.output)}\n`);
     if (result.status === 0) continue;
     io.stderr.write(
-      `mailwarden: ${step.name === 'check' ? 'postfix check' : 'postfix reload'} failed (exit ${result.status}): restoring the previous files\n`,
+      `mailwarden: ${STEP_LABELS[step.name]} failed (exit ${result.status}): restoring the previous files\n`,
     );
     const problems = await restoreChanges(applied);
     if (problems.length > 0) {
@@ -246,10 +252,12 @@ async function reload(
       return MITIGATE_EXIT.rejectedNotRestored;
     }
     io.stderr.write(
-      `mailwarden: restored ${applied.length} file(s) as they were; Postfix rejected the new configuration (exit status ${MITIGATE_EXIT.rejectedRestored})\n`,
+      `mailwarden: restored ${applied.length} file(s) as they were; ${step.name === 'fail2ban' ? 'fail2ban' : 'Postfix'} rejected the new configuration (exit status ${MITIGATE_EXIT.rejectedRestored})\n`,
     );
     return MITIGATE_EXIT.rejectedRestored;
   }
-  io.stderr.write(`mailwarden: Postfix reloaded: ${plan.entries.length} networks blocked\n`);
+  io.stderr.write(
+    `mailwarden: Postfix reloaded: ${plan.entries.length} networks blocked${fail2banChanged ? `; fail2ban reloaded with jails for ${plan.fail2banClasses.join(', ')}` : ''}\n`,
+  );
   return MITIGATE_EXIT.ok;
 }

@@ -36,6 +36,7 @@ export function backupStamp(now: Date): string {
  */
 export async function writeAtomic(path: string, text: string, mode = 0o644): Promise<void> {
   const existing = await stat(path).catch(() => undefined);
+  if (!existing) await mkdir(dirname(path), { recursive: true });
   const temp = join(
     dirname(path),
     `.${basename(path)}.mailwarden-${process.pid}-${randomBytes(4).toString('hex')}.tmp`,

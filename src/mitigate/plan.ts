@@ -18,6 +18,7 @@ import {
   userEntryKind,
 } from './cidr-map.js';
 import { commandLine } from './command-line.js';
+import { planFail2ban } from './fail2ban-plan.js';
 import { checkNftables, NFT_FILE, type NftCheck, renderNftables } from './nftables.js';
 import { addPrivateRanges, mynetworksRanges, ProtectedSet, parseAllowlist } from './protect.js';
 import { findingIndex, protectClients, selectAttackers, type Unblocked } from './select.js';
@@ -48,7 +49,7 @@ export interface MitigateOptions {
   checkNft?: boolean;
 }
 
-export type FileRole = 'map' | 'main' | 'master' | 'nftables' | 'commands';
+export type FileRole = 'map' | 'main' | 'master' | 'nftables' | 'commands' | 'fail2ban';
 
 export interface PlannedFile {
   role: FileRole;
@@ -87,6 +88,8 @@ export interface MitigatePlan {
   nft: NftCheck;
   /** Inputs that could not be read at all. */
   unreadable: string[];
+  /** The attack classes given a generated fail2ban filter and jail. */
+  fail2banClasses: string[];
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -186,6 +189,8 @@ export async function planMitigation(options: MitigateOptions): Promise<Mitigate
   const maxPrefix4 = options.maxPrefix4 ?? DEFAULT_MAX_PREFIX4;
   const maxPrefix6 = options.maxPrefix6 ?? DEFAULT_MAX_PREFIX6;
   const notes: string[] = [];
+  /** What fail2ban's generated jails must ignore: the same protections, as fail2ban writes them. */
+  const ignoreip: string[] = [];
 
   // What may never be blocked.
   const protections = new ProtectedSet();
@@ -196,17 +201,22 @@ export async function planMitigation(options: MitigateOptions): Promise<Mitigate
         `--allow: "${text}" is not an address or network (CIDR); --allow takes every word after it, so give the logs before it`,
       );
     protections.add(cidr, `allowlisted (--allow ${text})`);
+    ignoreip.push(formatShort(cidr));
   }
   if (options.allowlistFile !== undefined) {
     const text = readFileSync(options.allowlistFile, 'utf8');
-    for (const e of parseAllowlist(text, options.allowlistFile))
+    for (const e of parseAllowlist(text, options.allowlistFile)) {
       protections.add(e.cidr, `allowlisted (${options.allowlistFile}:${e.line})`);
+      ignoreip.push(formatShort(e.cidr));
+    }
   }
   const mynetworks = pf.value('mynetworks');
   const mySource = pf.setting('mynetworks')?.source;
   const { cidrs: trusted, unread } = mynetworksRanges(mynetworks);
-  for (const c of trusted)
+  for (const c of trusted) {
     protections.add(c, `in mynetworks${mySource ? ` (${describeSource(mySource)})` : ''}: a trusted network`);
+    ignoreip.push(formatShort(c));
+  }
   if (unread.length > 0)
     notes.push(
       `mynetworks entries that are not addresses cannot be checked here and are not protected by that rule: ${unread.join(' ')} (give them with --allow)`,
@@ -378,6 +388,22 @@ export async function planMitigation(options: MitigateOptions): Promise<Mitigate
     before: readText(layout.nft),
     after: nftText,
   });
+  const fail2ban = planFail2ban({
+    kind: layout.kind,
+    dir: layout.kind === 'docker-mailserver' ? dir : (plainEtc(dir) ?? dir),
+    activity: activity.byAddress,
+    uncovered: report.fail2banCoverage
+      ? new Set(report.fail2banCoverage.classes.filter((c) => c.addresses > c.banned).map((c) => c.class))
+      : null,
+    ignoreip: [...new Set([...(options.includePrivate ? [] : ['127.0.0.1/8', '::1']), ...ignoreip])],
+    logpaths:
+      layout.kind === 'docker-mailserver'
+        ? ['/var/log/mail/mail.log']
+        : [pf.value('maillog_file') || '/var/log/mail.log'],
+    thresholds: { maxretry: 3, findtime: '10m', bantime: '24h' },
+  });
+  notes.push(...fail2ban.notes);
+  for (const f of fail2ban.files) files.push({ role: 'fail2ban', ...f });
   if (layout.kind === 'plain') {
     const dirArgs = layout.postfixConfigDir !== null ? ['-c', layout.postfixConfigDir] : [];
     files.push({
@@ -418,6 +444,7 @@ export async function planMitigation(options: MitigateOptions): Promise<Mitigate
     postconfCommands: wiring.postconfCommands,
     notes,
     nft,
+    fail2banClasses: fail2ban.classes,
     unreadable,
   };
 }

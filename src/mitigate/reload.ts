@@ -3,8 +3,8 @@ import { delimiter } from 'node:path';
 import { prefixedCommand } from './command-line.js';
 
 export interface ReloadStep {
-  /** What the step is for: `check` (plain host only) or `reload`. */
-  name: 'check' | 'reload';
+  /** What the step is for: `check` (plain host only), `reload`, or `fail2ban` (reload of fail2ban for new jails). */
+  name: 'check' | 'reload' | 'fail2ban';
   /** The shell command line run. */
   command: string;
 }
@@ -14,18 +14,22 @@ export interface ReloadStep {
  * host) and `postfix reload`, with `-c DIR` when Postfix's configuration
  * directory is not the default /etc/postfix, each behind the --exec-prefix.
  * docker-mailserver is reloaded inside the container, whose configuration
- * directory is always /etc/postfix.
+ * directory is always /etc/postfix. New fail2ban jails on a plain host are
+ * loaded with `fail2ban-client reload` (docker-mailserver installs them at start).
  */
 export function reloadSteps(
   kind: 'docker-mailserver' | 'plain',
   configDir: string | null,
   execPrefix: string | undefined,
+  fail2ban = false,
 ): ReloadStep[] {
   const dir = kind === 'plain' && configDir !== null && configDir !== '/etc/postfix' ? ['-c', configDir] : [];
   const steps: ReloadStep[] = [];
   if (kind === 'plain')
     steps.push({ name: 'check', command: prefixedCommand(execPrefix, ['postfix', ...dir, 'check']) });
   steps.push({ name: 'reload', command: prefixedCommand(execPrefix, ['postfix', ...dir, 'reload']) });
+  if (fail2ban && kind === 'plain')
+    steps.push({ name: 'fail2ban', command: prefixedCommand(execPrefix, ['fail2ban-client', 'reload']) });
   return steps;
 }
 

@@ -299,13 +299,32 @@ test('docker-mailserver: the map in the config directory, the wiring as postfix-
   const r = await runCli(['mitigate', log, '--config', config, '--apply']);
   assert.equal(r.status, 0, r.err);
   assert.deepEqual(readdirSync(config).sort(), [
+    'fail2ban-jail.cf',
     'mailwarden-backup',
     'mailwarden-blocklist.nft',
+    'mailwarden-fail2ban',
     'postfix-accounts.cf',
     'postfix-main.cf',
     'postfix-master.cf',
     'postfix-reject-cidr.cf',
+    'user-patches.sh',
   ]);
+  // TLS handshake failures have no stock fail2ban rule: a filter, copied in by
+  // user-patches.sh (docker-mailserver never copies filters), and its jail.
+  assert.deepEqual(readdirSync(join(config, 'mailwarden-fail2ban')), [
+    'mailwarden-tls-handshake-failure.conf',
+  ]);
+  assert.match(
+    readFileSync(join(config, 'user-patches.sh'), 'utf8'),
+    /^#!\/bin\/bash\n[\s\S]*cp \/tmp\/docker-mailserver\/mailwarden-fail2ban\/\*\.conf \/etc\/fail2ban\/filter\.d\//,
+  );
+  const jails = readFileSync(join(config, 'fail2ban-jail.cf'), 'utf8');
+  assert.match(
+    jails,
+    /\[mailwarden-tls-handshake-failure\]\nenabled = true\nfilter = mailwarden-tls-handshake-failure\n/,
+  );
+  assert.match(jails, /logpath = \/var\/log\/mail\/mail\.log\nmaxretry = 3\nfindtime = 10m\nbantime = 24h\n/);
+  assert.match(jails, /ignoreip = 127\.0\.0\.1\/8 ::1\n/);
   assert.equal(
     readFileSync(join(config, 'postfix-main.cf'), 'utf8'),
     '# mine\nsmtpd_tls_received_header = yes\npostscreen_access_list = permit_mynetworks, cidr:/tmp/docker-mailserver/postfix-reject-cidr.cf\npostscreen_denylist_action = drop\n',
