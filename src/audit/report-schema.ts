@@ -27,6 +27,66 @@ const rankedSource = object({ source: { type: 'string' }, count, addresses: coun
   'addresses',
 ]);
 
+const nullableString = { type: ['string', 'null'] };
+const nullableTime = { anyOf: [isoTime, { type: 'null' }] };
+const seconds = { type: 'integer', minimum: -1 };
+
+const fail2banCoverage = object({
+  jails: {
+    type: 'array',
+    items: object({
+      name: { type: 'string' },
+      definedAt: nullableString,
+      filter: { type: 'string' },
+      maxretry: count,
+      findtimeSeconds: seconds,
+      bantimeSeconds: seconds,
+      logpaths: strings,
+      backend: { type: 'string' },
+      blind: nullableString,
+      error: nullableString,
+      warnings: strings,
+      linesMatched: count,
+      addressesMatched: count,
+      addressesBanned: count,
+      bannedAddresses: strings,
+      bans: count,
+      wouldBanIfSighted: count,
+    }),
+  },
+  classes: {
+    type: 'array',
+    items: object({
+      class: { enum: ALL_CLASSES },
+      lines: count,
+      addresses: count,
+      byJail: {
+        type: 'object',
+        additionalProperties: object({ lines: count, addresses: count, banned: count }),
+      },
+      banned: count,
+      neverBanned: object({
+        'no-rule': count,
+        'under-threshold': count,
+        ignored: count,
+        'jail-blind': count,
+      }),
+      examples: {
+        type: 'array',
+        items: object({
+          address: { type: 'string' },
+          events: count,
+          reason: { enum: ['no-rule', 'under-threshold', 'ignored', 'jail-blind'] },
+          first: nullableTime,
+          last: nullableTime,
+        }),
+      },
+    }),
+  },
+  otherMatches: { type: 'object', additionalProperties: counts },
+  notes: strings,
+});
+
 const finding = object(
   {
     id: { type: 'string', pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$' },
@@ -130,6 +190,7 @@ export function auditReportSchema(): Record<string, unknown> {
           }),
         }),
         redacted: { type: 'boolean' },
+        fail2banCoverage,
         configuration: object({
           kind: { enum: ['docker-mailserver', 'mailcow', 'plain'] },
           directory: { type: 'string' },
@@ -139,7 +200,7 @@ export function auditReportSchema(): Record<string, unknown> {
           notes: strings,
         }),
       },
-      ['configuration'],
+      ['configuration', 'fail2banCoverage'],
     ),
   };
 }

@@ -5,6 +5,7 @@
  * feeds between its lines.
  */
 import type { Finding, FindingSource } from '../findings/finding.js';
+import { classCoverageTable, jailTable, type TextTable } from './coverage-table.js';
 import { escapeMarkdownInline as inline, markdownCodeBlock, markdownCodeSpan } from './escape.js';
 import {
   commandLines,
@@ -406,6 +407,26 @@ function configurationSection(report: AuditReport): string | null {
     .join('\n\n');
 }
 
+function coverageSection(report: AuditReport): string | null {
+  const m = report.fail2banCoverage;
+  if (!m) return null;
+  const render = (t: TextTable) =>
+    table(
+      t.headers.map((x) => inline(x)),
+      t.rows.map((r) => r.map((x) => inline(x))),
+      t.numeric.map((n) => (n ? 'right' : 'left')),
+    );
+  return [
+    '## Appendix: fail2ban Coverage',
+    "Every enabled jail's filter run on every line read, with fail2ban's counting (maxretry within findtime) replayed on log time.",
+    m.classes.length > 0 ? render(classCoverageTable(m)) : '_No attack lines with a client address._',
+    render(jailTable(m)),
+    m.notes.length > 0 ? m.notes.map((n) => `- ${inline(n)}`).join('\n') : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+}
+
 /** The whole report as GitHub-flavoured Markdown, ending with a newline. */
 export function renderMarkdown(report: AuditReport): string {
   const sections = [
@@ -416,6 +437,7 @@ export function renderMarkdown(report: AuditReport): string {
     nextSteps(report),
     monitoring(report),
     appendix(report),
+    coverageSection(report),
     configurationSection(report),
   ].filter((x): x is string => x !== null);
   return `${sections.join(`\n\n${RULE}\n\n`)}\n`;

@@ -1,3 +1,4 @@
+import type { Fail2banCoverageMatrix } from '../detect/fail2ban/coverage-matrix.js';
 import type { Finding } from '../findings/finding.js';
 
 /** Counts per time bucket, for the timeline charts. */
@@ -67,4 +68,6 @@ export interface AuditReport {
     files: string[];
     notes: string[];
   };
+  /** With --config and a fail2ban configuration: what each enabled jail would ban in these logs. */
+  fail2banCoverage?: Fail2banCoverageMatrix;
 }
