@@ -145,6 +145,10 @@ export async function main(
     .option('--max-prefix4 <n>', 'never block an IPv4 network wider than this prefix', '24')
     .option('--max-prefix6 <n>', 'never block an IPv6 network wider than this prefix', '48')
     .option('--include-private', 'also block private and loopback addresses (protected by default)')
+    .option(
+      '--quota-default <GiB>',
+      'docker-mailserver with quotas on and none set: the quota each account gets (default 5)',
+    )
     .addHelpText('after', MITIGATE_HELP)
     .action(async (logs: string[], flags: MitigateFlags) => {
       status = await runMitigateCommand(logs, flags, io);

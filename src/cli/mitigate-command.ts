@@ -13,6 +13,7 @@ import {
   DEFAULT_MAX_PREFIX4,
   DEFAULT_MAX_PREFIX6,
   DEFAULT_MIN_EVENTS,
+  DEFAULT_QUOTA_GIB,
   type MitigatePlan,
   planMitigation,
 } from '../mitigate/plan.js';
@@ -35,6 +36,7 @@ export interface MitigateFlags {
   maxPrefix4?: string;
   maxPrefix6?: string;
   includePrivate?: boolean;
+  quotaDefault?: string;
 }
 
 /** Exit statuses of `mailwarden mitigate`. */
@@ -141,6 +143,7 @@ export async function runMitigateCommand(
   const subnetMin = wholeNumber('--subnet-min', flags.subnetMin, DEFAULT_SUBNET_MIN, 2, 65_536);
   const maxPrefix4 = wholeNumber('--max-prefix4', flags.maxPrefix4, DEFAULT_MAX_PREFIX4, 8, 32);
   const maxPrefix6 = wholeNumber('--max-prefix6', flags.maxPrefix6, DEFAULT_MAX_PREFIX6, 16, 128);
+  const quotaDefaultGib = wholeNumber('--quota-default', flags.quotaDefault, DEFAULT_QUOTA_GIB, 1, 100_000);
   const warnings: ReadWarning[] = [];
   const read = readOptionsFromFlags({}, io, warnings);
   const plan = await planMitigation({
@@ -153,6 +156,7 @@ export async function runMitigateCommand(
     maxPrefix4,
     maxPrefix6,
     includePrivate: flags.includePrivate === true,
+    quotaDefaultGib,
     read,
   });
   if (plan.unreadable.length > 0) {
@@ -168,7 +172,7 @@ export async function runMitigateCommand(
     await mkdir(dir, { recursive: true });
     for (const f of plan.files) {
       const path = join(dir, f.outName);
-      await writeAtomic(path, f.after, f.role === 'commands' ? 0o755 : 0o644);
+      await writeAtomic(path, f.after, f.role === 'commands' || f.role === 'user-patches' ? 0o755 : 0o644);
       io.stderr.write(`mailwarden: wrote ${t(path)}\n`);
     }
     return MITIGATE_EXIT.ok;

@@ -10,10 +10,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressActivity } from './activity.js';
 import { filterName, GENERATED_FILTERS, renderFilter, renderJail } from './fail2ban-filters.js';
+import { withBlock } from './marked-block.js';
 
 export const DMS_FILTER_DIR = 'mailwarden-fail2ban';
-const BEGIN = '# >>> mailwarden mitigate (generated: edits inside are replaced on the next run)';
-const END = '# <<< mailwarden mitigate';
 
 export interface Fail2banPlanInput {
   kind: 'docker-mailserver' | 'plain';
@@ -38,21 +37,13 @@ export interface Fail2banFile {
 
 export interface Fail2banPlan {
   files: Fail2banFile[];
+  /** Lines for docker-mailserver's user-patches.sh (installing the filters at start). */
+  userPatches: string[];
   classes: string[];
   notes: string[];
 }
 
 const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : null);
-
-/** Replaces (or appends) the marked block of generated text in a file the user also edits. */
-export function withBlock(text: string | null, block: string[]): string {
-  const body = `${BEGIN}\n${block.join('\n')}\n${END}\n`;
-  if (text === null || text === '') return body;
-  const start = text.indexOf(BEGIN);
-  const end = text.indexOf(END, start);
-  if (start >= 0 && end > start) return text.slice(0, start) + body + text.slice(end + END.length + 1);
-  return `${text}${text.endsWith('\n') ? '' : '\n'}\n${body}`;
-}
 
 function provenance(cls: string, activity: ReadonlyMap<string, AddressActivity>) {
   let lines = 0;
@@ -77,7 +68,7 @@ export function planFail2ban(input: Fail2banPlanInput): Fail2banPlan {
   const classes = Object.keys(GENERATED_FILTERS)
     .filter((cls) => seen.has(cls) && (input.uncovered === null || input.uncovered.has(cls)))
     .sort();
-  if (classes.length === 0) return { files: [], classes, notes: [] };
+  if (classes.length === 0) return { files: [], userPatches: [], classes, notes: [] };
   const generator = '`mailwarden mitigate`';
   const jailSettings = {
     ...input.thresholds,
@@ -103,29 +94,23 @@ export function planFail2ban(input: Fail2banPlanInput): Fail2banPlan {
       path: jailPath,
       outName: 'fail2ban-jail.cf',
       before: read(jailPath),
-      after: withBlock(read(jailPath), jails),
+      after: withBlock(read(jailPath), 'fail2ban jails', jails),
     });
-    const patches = join(input.dir, 'user-patches.sh');
-    const patchesBefore = read(patches);
-    files.push({
-      path: patches,
-      outName: 'user-patches.sh',
-      before: patchesBefore,
-      after: withBlock(patchesBefore ?? '#!/bin/bash\n', [
-        '# docker-mailserver copies fail2ban-jail.cf but never filters: install the generated ones.',
-        `cp /tmp/docker-mailserver/${DMS_FILTER_DIR}/*.conf /etc/fail2ban/filter.d/`,
-      ]),
-    });
+    const userPatches = [
+      '# docker-mailserver copies fail2ban-jail.cf but never filters: install the generated ones.',
+      `cp /tmp/docker-mailserver/${DMS_FILTER_DIR}/*.conf /etc/fail2ban/filter.d/`,
+    ];
     notes.push(
       `fail2ban: filters for ${classes.join(', ')} go to ${DMS_FILTER_DIR}/, which user-patches.sh copies into /etc/fail2ban/filter.d at every container start (docker-mailserver does not copy filters itself); the jails go into fail2ban-jail.cf. Restart the container to load them.`,
     );
+    return { files, userPatches, classes, notes };
   } else {
     const fail2banDir = join(input.dir, 'fail2ban');
     if (!existsSync(join(fail2banDir, 'jail.conf'))) {
       notes.push(
         `fail2ban: no fail2ban configuration at ${fail2banDir}: no filters written for ${classes.join(', ')}`,
       );
-      return { files: [], classes: [], notes };
+      return { files: [], userPatches: [], classes: [], notes };
     }
     for (const cls of classes) {
       const path = join(fail2banDir, 'filter.d', `${filterName(cls)}.conf`);
@@ -151,5 +136,5 @@ export function planFail2ban(input: Fail2banPlanInput): Fail2banPlan {
       `fail2ban: filters and jails for ${classes.join(', ')} in ${fail2banDir}; fail2ban-client reload loads them`,
     );
   }
-  return { files, classes, notes };
+  return { files, userPatches: [], classes, notes };
 }

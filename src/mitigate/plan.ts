@@ -18,15 +18,19 @@ import {
   userEntryKind,
 } from './cidr-map.js';
 import { commandLine } from './command-line.js';
+import { planDecoders } from './decoder-plan.js';
 import { planFail2ban } from './fail2ban-plan.js';
+import { withBlock } from './marked-block.js';
 import { checkNftables, NFT_FILE, type NftCheck, renderNftables } from './nftables.js';
 import { addPrivateRanges, mynetworksRanges, ProtectedSet, parseAllowlist } from './protect.js';
+import { planQuotas } from './quota-plan.js';
 import { findingIndex, protectClients, selectAttackers, type Unblocked } from './select.js';
 import { planWiring, type SettingChange } from './wiring.js';
 
 export const DEFAULT_MIN_EVENTS = 5;
 export const DEFAULT_MAX_PREFIX4 = 24;
 export const DEFAULT_MAX_PREFIX6 = 48;
+export const DEFAULT_QUOTA_GIB = 5;
 /** docker-mailserver's map, in its config directory (the container sees it as /tmp/docker-mailserver/...). */
 export const DMS_MAP_NAME = basename(DMS_CIDR_FILE);
 /** A plain host's map, in Postfix's configuration directory (the file the audit's recommendations name). */
@@ -45,11 +49,21 @@ export interface MitigateOptions {
   includePrivate?: boolean;
   /** How the logs are read (time zone, year, warnings). */
   read?: ReadOptions;
+  /** The quota every docker-mailserver account gets when quotas are on and empty (GiB, default 5). */
+  quotaDefaultGib?: number;
   /** Check the nftables file with `nft -c` when nft is installed (default true). */
   checkNft?: boolean;
 }
 
-export type FileRole = 'map' | 'main' | 'master' | 'nftables' | 'commands' | 'fail2ban';
+export type FileRole =
+  | 'map'
+  | 'main'
+  | 'master'
+  | 'nftables'
+  | 'commands'
+  | 'fail2ban'
+  | 'quotas'
+  | 'user-patches';
 
 export interface PlannedFile {
   role: FileRole;
@@ -404,6 +418,30 @@ export async function planMitigation(options: MitigateOptions): Promise<Mitigate
   });
   notes.push(...fail2ban.notes);
   for (const f of fail2ban.files) files.push({ role: 'fail2ban', ...f });
+  const quotas = planQuotas(config, options.quotaDefaultGib ?? DEFAULT_QUOTA_GIB);
+  notes.push(...quotas.notes);
+  if (quotas.file) files.push({ role: 'quotas', ...quotas.file });
+  const decoders = planDecoders(report.findings, layout.kind);
+  notes.push(...decoders.notes);
+  const patchBlocks: [string, string[]][] = [
+    ['fail2ban filters', fail2ban.userPatches],
+    ['archive decoders', decoders.userPatches],
+  ];
+  if (layout.kind === 'docker-mailserver' && patchBlocks.some(([, lines]) => lines.length > 0)) {
+    const path = join(dir, 'user-patches.sh');
+    const before = readText(path);
+    let after = before ?? '#!/bin/bash\n';
+    for (const [name, lines] of patchBlocks) if (lines.length > 0) after = withBlock(after, name, lines);
+    files.push({ role: 'user-patches', path, outName: 'user-patches.sh', before, after });
+  }
+  if (decoders.command)
+    files.push({
+      role: 'commands',
+      path: null,
+      outName: 'install-decoders.sh',
+      before: null,
+      after: `#!/bin/sh\n# Decoders Amavis reported missing (${decoders.extensions.map((x) => `.${x}`).join(', ')}).\nset -e\n${decoders.command}\nsystemctl restart amavis\n`,
+    });
   if (layout.kind === 'plain') {
     const dirArgs = layout.postfixConfigDir !== null ? ['-c', layout.postfixConfigDir] : [];
     files.push({

@@ -4,7 +4,15 @@
 // --out, --apply (atomic, backed up, idempotent) and the restore when Postfix
 // refuses the new configuration.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -291,14 +299,26 @@ test('docker-mailserver: the map in the config directory, the wiring as postfix-
   const root = mkdtempSync(join(tmpdir(), 'mw-mitigate-dms-'));
   const config = join(root, 'config');
   mkdirSync(config);
-  writeFileSync(join(config, 'postfix-accounts.cf'), 'alice@example.org|{SHA512-CRYPT}$6$x\n');
   writeFileSync(join(config, 'postfix-main.cf'), '# mine\nsmtpd_tls_received_header = yes\n');
-  writeFileSync(join(root, 'mailserver.env'), 'PERMIT_DOCKER=none\n');
+  writeFileSync(
+    join(config, 'postfix-accounts.cf'),
+    'alice@example.org|{SHA512-CRYPT}$6$x\nbob@example.org|{SHA512-CRYPT}$6$y\n',
+  );
+  writeFileSync(join(root, 'mailserver.env'), 'PERMIT_DOCKER=none\nENABLE_QUOTAS=1\n');
+  // bob's mailbox already holds 6 GiB (a sparse file): over the 5G default.
+  mkdirSync(join(root, 'mail-data', 'example.org', 'bob', 'cur'), { recursive: true });
+  const big = join(root, 'mail-data', 'example.org', 'bob', 'cur', 'm1');
+  writeFileSync(big, '');
+  truncateSync(big, 6 * 1024 ** 3);
   const log = join(root, 'mail.log');
-  writeFileSync(log, `${LOG.join('\n')}\n`);
+  writeFileSync(
+    log,
+    `${[...LOG, `${at(300)} mail amavis[315]: (00315-01) No decoder for .zst`].join('\n')}\n`,
+  );
   const r = await runCli(['mitigate', log, '--config', config, '--apply']);
   assert.equal(r.status, 0, r.err);
   assert.deepEqual(readdirSync(config).sort(), [
+    'dovecot-quotas.cf',
     'fail2ban-jail.cf',
     'mailwarden-backup',
     'mailwarden-blocklist.nft',
@@ -314,10 +334,20 @@ test('docker-mailserver: the map in the config directory, the wiring as postfix-
   assert.deepEqual(readdirSync(join(config, 'mailwarden-fail2ban')), [
     'mailwarden-tls-handshake-failure.conf',
   ]);
+  const patches = readFileSync(join(config, 'user-patches.sh'), 'utf8');
   assert.match(
-    readFileSync(join(config, 'user-patches.sh'), 'utf8'),
+    patches,
     /^#!\/bin\/bash\n[\s\S]*cp \/tmp\/docker-mailserver\/mailwarden-fail2ban\/\*\.conf \/etc\/fail2ban\/filter\.d\//,
   );
+  // Amavis could not open .zst: the decoder is installed at every start.
+  assert.match(
+    patches,
+    /dpkg -s zstd >\/dev\/null 2>&1 \|\| \{ apt-get update && apt-get install -y --no-install-recommends zstd; \}/,
+  );
+  // Quotas on and empty: every account gets the default, a mailbox already larger gets room.
+  const quotas = readFileSync(join(config, 'dovecot-quotas.cf'), 'utf8');
+  assert.match(quotas, /^alice@example\.org:5G$/m);
+  assert.match(quotas, /^bob@example\.org:9G$/m);
   const jails = readFileSync(join(config, 'fail2ban-jail.cf'), 'utf8');
   assert.match(
     jails,
