@@ -2,7 +2,7 @@ import type { SecurityEvent } from '../classify/event.js';
 import { ALL_CLASSES, EVENT_CLASSES, type EventClass } from '../classify/taxonomy.js';
 import type { AnyDetector, DetectContext } from '../detect/detector.js';
 import { bannedAddresses, fail2banCoverage } from '../detect/fail2ban-coverage.js';
-import { denylistedSince, postscreenViolations } from '../detect/postscreen-violations.js';
+import { denylistedSince, denylistedUntil, postscreenViolations } from '../detect/postscreen-violations.js';
 import { type Finding, severityRank } from '../findings/finding.js';
 import { DETECTORS } from './detectors.js';
 import {
@@ -82,6 +82,10 @@ export class Analysis {
       denylisted:
         psIndex >= 0
           ? denylistedSince(this.state.detectors[psIndex] as Parameters<typeof denylistedSince>[0])
+          : new Map(),
+      denylistedLast:
+        psIndex >= 0
+          ? denylistedUntil(this.state.detectors[psIndex] as Parameters<typeof denylistedUntil>[0])
           : new Map(),
     };
     return sortFindings(this.detectors.flatMap((d, i) => d.findings(this.state.detectors[i], ctx)));

@@ -1,7 +1,7 @@
 import type { SecurityEvent } from '../classify/event.js';
 import type { Finding, FindingSource } from '../findings/finding.js';
 import { blockAtPostfix } from '../findings/recommendations.js';
-import { BLOCK_HELD_TEXT, blockHeld } from './blocked.js';
+import { BLOCK_FIXED_TEXT, BLOCK_HELD_TEXT, blockStatus } from './blocked.js';
 import type { Detector } from './detector.js';
 import {
   evidence,
@@ -239,12 +239,12 @@ export const authBruteForce: Detector<State> = {
     }
     const sources: FindingSource[] = findingSources(tallies, ctx.subnetMin, 25, ctx.banned);
     // A Postfix access map covers SMTP AUTH only: an address that also guessed at IMAP or POP3 is not blocked there.
-    const held =
-      attackers.every((x) => x.a.login === 0) &&
-      blockHeld(
-        attackers.map((x) => [x.ip, x.a.last] as const),
-        ctx.denylisted,
-      );
+    const status = attackers.every((x) => x.a.login === 0)
+      ? blockStatus(
+          attackers.map((x) => [x.ip, x.a.last] as const),
+          ctx,
+        )
+      : 'open';
     const block = blockAtPostfix(
       attackers
         .filter((x) => x.attempts >= 10)
@@ -259,8 +259,8 @@ export const authBruteForce: Detector<State> = {
         title: 'Password guessing against SMTP AUTH, IMAP and POP3',
         severity,
         severityRule: `high with an address of 20+ attempts, password spraying (one address, ${SPRAY_USERS}+ users), a distributed attack (one user, ${DISTRIBUTED_ADDRESSES}+ addresses) or a slow attack under fail2ban's window; medium from 5 attempts; low below`,
-        status: held ? 'mitigated' : 'open',
-        description: `${parts.join('. ')}.${held ? BLOCK_HELD_TEXT : ''}`,
+        status,
+        description: `${parts.join('. ')}.${status === 'fixed' ? BLOCK_FIXED_TEXT : status === 'mitigated' ? BLOCK_HELD_TEXT : ''}`,
         sources,
         evidence: evidence(s.samples),
         rootCause:

@@ -19,5 +19,33 @@ export function blockHeld(
   return any;
 }
 
+/** A block whose addresses have not even been refused for this long before the logs end has done its job. */
+export const FIXED_AFTER_QUIET_MS = 24 * 3600_000;
+
+/**
+ * What a held block means for a finding: `fixed` when none of the blocked
+ * addresses was even refused in the last day of the logs (they gave up),
+ * `mitigated` while they still knock and are refused, `open` otherwise.
+ */
+export function blockStatus(
+  lastAttack: Iterable<readonly [string, number]>,
+  ctx: {
+    denylisted?: ReadonlyMap<string, number>;
+    denylistedLast?: ReadonlyMap<string, number>;
+    periodTo: number | null;
+  },
+): 'fixed' | 'mitigated' | 'open' {
+  const attacks = [...lastAttack];
+  if (!blockHeld(attacks, ctx.denylisted)) return 'open';
+  if (ctx.periodTo === null || !ctx.denylistedLast) return 'mitigated';
+  const quietSince = ctx.periodTo - FIXED_AFTER_QUIET_MS;
+  return attacks.every(([ip]) => (ctx.denylistedLast!.get(ip) ?? Number.POSITIVE_INFINITY) <= quietSince)
+    ? 'fixed'
+    : 'mitigated';
+}
+
+export const BLOCK_FIXED_TEXT =
+  " Every one of these addresses was refused by postscreen's access list and has not come back in the last day of the logs: fixed.";
+
 export const BLOCK_HELD_TEXT =
   " Every one of these addresses was later refused by postscreen's access list (DENYLISTED) and attacked no more: the block holds.";

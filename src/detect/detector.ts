@@ -13,6 +13,8 @@ export interface DetectContext {
   periodTo: number | null;
   /** When postscreen's access list first refused each address (DENYLISTED): a block in place. */
   denylisted?: ReadonlyMap<string, number>;
+  /** When it last refused each. */
+  denylistedLast?: ReadonlyMap<string, number>;
 }
 
 /**

@@ -32,12 +32,19 @@ interface State {
   reachedSmtpd: Map<string, number>;
   /** First time postscreen's access list refused each address (DENYLISTED / BLACKLISTED). */
   denylisted: Map<string, number>;
+  /** Last time it did. */
+  denylistedLast: Map<string, number>;
   samples: Samples;
 }
 
 /** When postscreen's access list first refused each address, for the other detectors' `blockHeld`. */
 export function denylistedSince(state: { denylisted?: Map<string, number> }): Map<string, number> {
   return state.denylisted ?? new Map();
+}
+
+/** When postscreen's access list last refused each address. */
+export function denylistedUntil(state: { denylistedLast?: Map<string, number> }): Map<string, number> {
+  return state.denylistedLast ?? new Map();
 }
 
 /** smtpd behind postscreen: `postfix/smtpd` or an instance's `postfix-x/smtpd`, not the submission services. */
@@ -63,6 +70,7 @@ export const postscreenViolations: Detector<State> = {
     signals: {},
     reachedSmtpd: new Map(),
     denylisted: new Map(),
+    denylistedLast: new Map(),
     samples: newSamples(),
   }),
   add(s, e, tsMs, raw) {
@@ -78,6 +86,11 @@ export const postscreenViolations: Detector<State> = {
     addTo(tallyFor(s.byAddress, e.ip), tsMs, e.class);
     if (e.class === 'postscreen-denylisted' && tsMs < (s.denylisted.get(e.ip) ?? Number.POSITIVE_INFINITY))
       s.denylisted.set(e.ip, tsMs);
+    if (
+      e.class === 'postscreen-denylisted' &&
+      tsMs > (s.denylistedLast.get(e.ip) ?? Number.NEGATIVE_INFINITY)
+    )
+      s.denylistedLast.set(e.ip, tsMs);
     sample(s.samples, e.ip, raw, e.source);
   },
   merge(into, later) {
@@ -87,6 +100,8 @@ export const postscreenViolations: Detector<State> = {
       into.reachedSmtpd.set(ip, Math.max(t, into.reachedSmtpd.get(ip) ?? 0));
     for (const [ip, t] of later.denylisted)
       into.denylisted.set(ip, Math.min(t, into.denylisted.get(ip) ?? Number.POSITIVE_INFINITY));
+    for (const [ip, t] of later.denylistedLast)
+      into.denylistedLast.set(ip, Math.max(t, into.denylistedLast.get(ip) ?? Number.NEGATIVE_INFINITY));
     mergeSamples(into.samples, later.samples);
   },
   findings(s, ctx): Finding[] {

@@ -1,7 +1,7 @@
 import type { EventClass } from '../classify/taxonomy.js';
 import type { Finding, Severity } from '../findings/finding.js';
 import { blockAtPostfix } from '../findings/recommendations.js';
-import { BLOCK_HELD_TEXT, blockHeld } from './blocked.js';
+import { BLOCK_FIXED_TEXT, BLOCK_HELD_TEXT, blockStatus } from './blocked.js';
 import type { DetectContext, Detector } from './detector.js';
 import {
   addTo,
@@ -66,9 +66,9 @@ function probeDetector(spec: ProbeSpec): Detector<State> {
         repeat.length > 0 ? repeat : [...s.byAddress.keys()],
         spec.title.toLowerCase(),
       );
-      const held = blockHeld(
+      const status = blockStatus(
         [...s.byAddress.entries()].map(([ip, t]) => [ip, t.last] as const),
-        ctx.denylisted,
+        ctx,
       );
       const findings: Finding[] = [
         {
@@ -77,8 +77,8 @@ function probeDetector(spec: ProbeSpec): Detector<State> {
           title: spec.title,
           severity: level,
           severityRule: rule,
-          status: held ? 'mitigated' : 'open',
-          description: `${spec.describe(total, s.byAddress.size, s.details)}${held ? BLOCK_HELD_TEXT : ''}`,
+          status,
+          description: `${spec.describe(total, s.byAddress.size, s.details)}${status === 'fixed' ? BLOCK_FIXED_TEXT : status === 'mitigated' ? BLOCK_HELD_TEXT : ''}`,
           sources: findingSources(s.byAddress, ctx.subnetMin, 25, ctx.banned),
           evidence: evidence(s.samples),
           rootCause: spec.rootCause,

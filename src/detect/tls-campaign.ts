@@ -1,6 +1,6 @@
 import type { Finding } from '../findings/finding.js';
 import { blockAtPostfix, fail2banJail } from '../findings/recommendations.js';
-import { BLOCK_HELD_TEXT, blockHeld } from './blocked.js';
+import { BLOCK_FIXED_TEXT, BLOCK_HELD_TEXT, blockStatus } from './blocked.js';
 import type { Detector } from './detector.js';
 import {
   addTo,
@@ -61,9 +61,9 @@ export const tlsCampaign: Detector<State> = {
     ];
     const services = Object.keys(s.services).sort();
     const block = blockAtPostfix(blockList.length > 0 ? blockList : [...s.byAddress.keys()], 'TLS probing');
-    const held = blockHeld(
+    const status = blockStatus(
       [...s.byAddress.entries()].map(([ip, t]) => [ip, t.last] as const),
-      ctx.denylisted,
+      ctx,
     );
     const jail = fail2banJail(
       'postfix-ssl',
@@ -79,8 +79,8 @@ export const tlsCampaign: Detector<State> = {
           : 'TLS handshake failures',
         severity,
         severityRule: `high when a subnet has at least ${ctx.subnetMin} probing addresses or there are 100+ attempts; medium from 10 attempts; low below (here: ${total} attempts, ${groups.length} subnets named)`,
-        status: held ? 'mitigated' : 'open',
-        description: `${total} TLS handshakes failed or were abandoned from ${s.byAddress.size} addresses on ${services.join(', ')}${beat ? `, ${beat}` : ''}${named.length > 0 ? `; campaigns: ${named.join('; ')}` : ''}. Clients that connect to an implicit-TLS port and never complete the handshake are scanning or probing, not sending mail.${held ? BLOCK_HELD_TEXT : ''}`,
+        status,
+        description: `${total} TLS handshakes failed or were abandoned from ${s.byAddress.size} addresses on ${services.join(', ')}${beat ? `, ${beat}` : ''}${named.length > 0 ? `; campaigns: ${named.join('; ')}` : ''}. Clients that connect to an implicit-TLS port and never complete the handshake are scanning or probing, not sending mail.${status === 'fixed' ? BLOCK_FIXED_TEXT : status === 'mitigated' ? BLOCK_HELD_TEXT : ''}`,
         sources: findingSources(s.byAddress, ctx.subnetMin),
         evidence: evidence(s.samples),
         rootCause:

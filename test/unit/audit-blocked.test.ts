@@ -73,6 +73,22 @@ test('TLS probing: mitigated once postscreen refuses every prober and none probe
   );
 });
 
+test('fixed, once the blocked probers have not even been refused for a day before the logs end', async () => {
+  const attacks = [tls('198.51.100.1', 10), tls('198.51.100.2', 20)];
+  const refused = [denylisted('198.51.100.1', 100), denylisted('198.51.100.2', 110)];
+  // Some other traffic two days later ends the period; the probers stayed away.
+  const later = `${at(2 * 86_400)} mail postfix/smtpd[9]: connect from mx.example.net[192.0.2.77]`;
+  assert.equal(await statusOf([...attacks, ...refused, later], 'tls-handshake-campaign'), 'fixed');
+  // Still knocking (and refused) within the last day: mitigated, not fixed.
+  assert.equal(
+    await statusOf(
+      [...attacks, ...refused, denylisted('198.51.100.2', 2 * 86_400 - 60), later],
+      'tls-handshake-campaign',
+    ),
+    'mitigated',
+  );
+});
+
 test('relay probing: the same rule', async () => {
   const lines = [relay('203.0.113.4', 10), relay('203.0.113.4', 11)];
   assert.equal(await statusOf(lines, 'relay-probing'), 'open');
