@@ -32,6 +32,8 @@ const nullableTime = { anyOf: [isoTime, { type: 'null' }] };
 const seconds = { type: 'integer', minimum: -1 };
 
 const fail2banCoverage = object({
+  attackers: count,
+  neverBanned: count,
   jails: {
     type: 'array',
     items: object({

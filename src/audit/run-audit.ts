@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { type LoadConfigOptions, loadServerConfig } from '../config/load-config.js';
+import type { ServerConfig } from '../config/server-config.js';
 import { fail2banCoverage } from '../detect/fail2ban-coverage.js';
 import type { Finding, Severity } from '../findings/finding.js';
 import { severityRank } from '../findings/finding.js';
@@ -16,6 +17,8 @@ import { dnsCheckInput } from './config/dns-input.js';
 import { DETECTORS } from './detectors.js';
 import { checkDns } from './dns/check-dns.js';
 import { fillEvidenceLines } from './evidence-lines.js';
+import { configuredJails } from './fail2ban/configured-jails.js';
+import { auditFail2banCoverage, type CoverageAuditResult } from './fail2ban/coverage-audit.js';
 import { redactReport } from './redact.js';
 import { buildReport } from './report-builder.js';
 import { attributeAddress } from './statistics.js';
@@ -73,12 +76,22 @@ export async function runAudit(
   const logFindings = analysis.findings(options.subnetMin ?? DEFAULT_SUBNET_MIN);
   await fillEvidenceLines(logFindings);
   const configured = options.config ? await configurationFindings(options.config, logFindings) : null;
-  const findings = configured ? sortFindings([...logFindings, ...configured.findings]) : logFindings;
+  const coverage =
+    configured && inputs.length > 0 ? await fail2banCoverageOf(configured.config, inputs, options) : null;
+  if (configured && coverage) configured.summary.notes.push(...coverage.notes);
+  // With the jails known, the exact coverage replaces the estimate from fail2ban.log.
+  const fromLogs = coverage?.result
+    ? logFindings.filter((f) => f.id !== 'fail2ban-coverage-gap')
+    : logFindings;
+  const findings = configured
+    ? sortFindings([...fromLogs, ...configured.findings, ...(coverage?.result?.findings ?? [])])
+    : logFindings;
   const f2b = analysis.state.detectors[DETECTORS.indexOf(fail2banCoverage)] as {
     banCount: Record<string, number>;
   };
   let report = buildReport(findings, analysis.state.statistics, run, { ...f2b.banCount });
   if (configured) report.configuration = configured.summary;
+  if (coverage?.result) report.fail2banCoverage = coverage.result.matrix;
   if (options.redact) report = redactReport(report);
   return { report, run };
 }
@@ -90,11 +103,31 @@ export function hasOpenAtLeast(findings: Finding[], threshold: Severity): boolea
   );
 }
 
+/** The fail2ban jails of the configuration evaluated on the logs, when they can be read. */
+async function fail2banCoverageOf(
+  config: ServerConfig,
+  inputs: string[],
+  options: AuditOptions,
+): Promise<{ result: CoverageAuditResult | null; notes: string[] }> {
+  const configured = configuredJails(config);
+  if (!configured.jails) return { result: null, notes: configured.notes };
+  const result = await auditFail2banCoverage(config, configured.jails, inputs, {
+    ...(options.tz !== undefined ? { tz: options.tz } : {}),
+    ...(options.year !== undefined ? { year: options.year } : {}),
+    ...(options.now !== undefined ? { now: options.now } : {}),
+  });
+  return { result, notes: [...configured.notes, ...result.matrix.notes] };
+}
+
 /** The configuration's findings (DNS too when a resolver is given), and what the report says of what was read. */
 async function configurationFindings(
   options: NonNullable<AuditOptions['config']>,
   logFindings: Finding[],
-): Promise<{ findings: Finding[]; summary: NonNullable<AuditReport['configuration']> }> {
+): Promise<{
+  config: ServerConfig;
+  findings: Finding[];
+  summary: NonNullable<AuditReport['configuration']>;
+}> {
   const config = loadServerConfig(options.dir, options);
   const findings = auditConfiguration(config, options.now ? { now: options.now } : {});
   confirmArchiveDecoder(config, logFindings);
@@ -113,6 +146,7 @@ async function configurationFindings(
       'DNS records (DKIM, SPF, DMARC, PTR, MX) were not checked: give a resolver with --resolver ADDR[:PORT]',
     );
   return {
+    config,
     findings,
     summary: {
       kind: config.kind,

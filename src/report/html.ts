@@ -502,7 +502,7 @@ function coverageSection(report: AuditReport): string {
     );
   return `<section id="fail2ban-coverage">
 <h2>Appendix: fail2ban Coverage</h2>
-<p>Every enabled jail's filter run on every line read, with fail2ban's counting (maxretry within findtime) replayed on log time.</p>
+<p>Every enabled jail's filter run on every line read, with fail2ban's counting (maxretry within findtime) replayed on log time: ${num(m.neverBanned)} of ${num(m.attackers)} attacking addresses would never be banned.</p>
 ${m.classes.length > 0 ? render(classCoverageTable(m)) : '<p class="none">No attack lines with a client address.</p>'}
 ${render(jailTable(m))}
 ${m.notes.length > 0 ? `<ul>${m.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : ''}

@@ -418,7 +418,7 @@ function coverageSection(report: AuditReport): string | null {
     );
   return [
     '## Appendix: fail2ban Coverage',
-    "Every enabled jail's filter run on every line read, with fail2ban's counting (maxretry within findtime) replayed on log time.",
+    `Every enabled jail's filter run on every line read, with fail2ban's counting (maxretry within findtime) replayed on log time: ${inline(formatCount(m.neverBanned))} of ${inline(formatCount(m.attackers))} attacking addresses would never be banned.`,
     m.classes.length > 0 ? render(classCoverageTable(m)) : '_No attack lines with a client address._',
     render(jailTable(m)),
     m.notes.length > 0 ? m.notes.map((n) => `- ${inline(n)}`).join('\n') : '',

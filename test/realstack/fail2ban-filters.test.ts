@@ -3,7 +3,6 @@
 // each matches exactly the lines of its class (and so none of a legitimate
 // client's), and the real fail2ban-client accepts their jails.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -12,34 +11,13 @@ import {
   renderFilter,
   renderJail,
 } from '../../src/mitigate/fail2ban-filters.js';
-import { YearResolver } from '../../src/parse/time.js';
-import { LineClassifier } from '../../src/pipeline/line-classifier.js';
 import { runAttacks } from './driver.js';
+import { classesOf, fail2banRegexMatches } from './fail2ban-regex.js';
 import { run } from './processes.js';
 import { waitForSettledLogs } from './settle.js';
 import { realStackTest } from './skip-policy.js';
 import { startStack } from './stack.js';
 import { readLines } from './wait.js';
-
-function fail2banRegexMatches(configDir: string, log: string, filter: string): string[] {
-  const out = execFileSync('fail2ban-regex', ['-c', configDir, '-o', 'msg', log, filter], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return out.split('\n').filter((l) => l !== '');
-}
-
-function classesOf(lines: string[], file: string): string[] {
-  const classifier = new LineClassifier(
-    { years: new YearResolver(Date.now(), undefined), zone: undefined },
-    file,
-  );
-  return lines.map((text, i) => {
-    const outcome = classifier.classifyText(text, i + 1);
-    return outcome.kind === 'event' || outcome.kind === 'benign' ? outcome.event.class : outcome.kind;
-  });
-}
 
 realStackTest(
   'generated fail2ban filters match exactly their class in the real logs',

@@ -78,6 +78,28 @@ test('the seed\u2019s configuration findings are there, each pointing at its fil
   );
 });
 
+test("docker-mailserver's own jails, replayed on the logs, leave the TLS probers and postscreen's offenders unbanned", () => {
+  const m = report.fail2banCoverage;
+  assert.ok(m, 'the coverage matrix of the configured jails');
+  assert.deepEqual(
+    m.jails.map((j) => `${j.name} ${j.filter} ${j.maxretry}/${j.findtimeSeconds}s`),
+    ['postfix postfix[mode=extra] 6/604800s', 'dovecot dovecot[mode=normal] 6/604800s'],
+  );
+  const row = (cls: string) => m.classes.find((c) => c.class === cls)!;
+  assert.equal(row('tls-handshake-failure').banned, 0);
+  assert.equal(row('tls-handshake-failure').neverBanned['no-rule'], row('tls-handshake-failure').addresses);
+  assert.equal(
+    row('pregreet').neverBanned['no-rule'],
+    row('pregreet').addresses,
+    'extra mode has no PREGREET rule',
+  );
+  assert.ok(row('sasl-auth-failure').banned > 0);
+  const gap = finding('fail2ban-coverage-gap');
+  assert.match(gap.title, /The configured jails \(postfix, dovecot\) would never ban \d+ attackers/);
+  assert.match(gap.description, /pregreet: .*stock fail2ban covers it with postfix\[mode=ddos\]/);
+  assert.equal(gap.metrics.neverBanned, m.neverBanned);
+});
+
 test('no innocent client is accused', () => {
   const innocent = new Set<string>(truth.legitimateAddressList);
   for (const f of report.findings.filter((x) => x.kind === 'issue')) {

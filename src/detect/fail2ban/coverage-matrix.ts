@@ -87,6 +87,9 @@ export interface ClassCoverage {
 }
 
 export interface Fail2banCoverageMatrix {
+  /** Distinct addresses with attack lines, and those of them no live jail would ban. */
+  attackers: number;
+  neverBanned: number;
   jails: JailCoverage[];
   classes: ClassCoverage[];
   /** Lines a jail matched that are not attack lines (benign or unrecognised here), per jail and class. */
@@ -296,7 +299,10 @@ export class CoverageMatrixBuilder {
         };
       })
       .sort((a, b) => b.addresses - b.banned - (a.addresses - a.banned) || (a.class < b.class ? -1 : 1));
-    return { jails, classes, otherMatches: this.otherMatches, notes };
+    const attackers = new Set<string>();
+    for (const c of this.byClass.values()) for (const a of c.addresses.keys()) attackers.add(a);
+    const neverBanned = [...attackers].filter((a) => !bannedByLive.has(a)).length;
+    return { attackers: attackers.size, neverBanned, jails, classes, otherMatches: this.otherMatches, notes };
   }
 
   private reasonFor(address: string, entry: AddressClass): NeverBannedReason {
