@@ -11,11 +11,15 @@
 // - hostile lines against every compiled filter.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { type DumpedJail, type Fail2banDump, parseClientDump } from '../../src/config/fail2ban/client-dump.js';
+import {
+  type DumpedJail,
+  type Fail2banDump,
+  parseClientDump,
+} from '../../src/config/fail2ban/client-dump.js';
 import { LogDater } from '../../src/detect/fail2ban/date-detection.js';
 import {
   type CompiledFail2banFilter,
@@ -101,7 +105,11 @@ function readCorpus(file: string): { blocks: CorpusBlock[]; logLines: string[] }
     const a: Record<string, unknown> = pending ?? {};
     pending = null;
     logLines.push(line);
-    const entry: Annotated = { lineNo: index + 1, text: line.replace(/[\r\n]+$/, ''), match: a['match'] === true };
+    const entry: Annotated = {
+      lineNo: index + 1,
+      text: line.replace(/[\r\n]+$/, ''),
+      match: a['match'] === true,
+    };
     if (typeof a['host'] === 'string') entry.host = a['host'];
     if (typeof a['time'] === 'string') entry.time = a['time'];
     if (typeof a['user'] === 'string') entry.user = a['user'];
@@ -144,7 +152,8 @@ const MODES: Record<string, string[]> = {
 // fail2ban, 1.1.2.dev1): each is checked to differ, and fail2ban-regex must
 // decide it as mailwarden does. Key: file:line[:mode] ('*' for every mode tested).
 
-const NEWER_RULE = 'the installed filter (fail2ban 1.0.2) has no rule for this message; the corpus comes from a later fail2ban';
+const NEWER_RULE =
+  'the installed filter (fail2ban 1.0.2) has no rule for this message; the corpus comes from a later fail2ban';
 const KNOWN_DIFFERENCES: Record<string, string> = {
   'postfix:12:*': `${NEWER_RULE} (Helo command rejected: Access denied)`,
   'postfix:16:*': `${NEWER_RULE} (Sender address rejected: Malformed DNS server reply)`,
@@ -185,7 +194,8 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
 
 /** Modes of the corpus the installed filters do not have: fail2ban itself rejects the filter. */
 const MISSING_MODES: Record<string, string> = {
-  'exim:more': 'exim.conf of fail2ban 1.0.2 defines no "more" mode: its failregex stays <mdre-more> (no failure-id group)',
+  'exim:more':
+    'exim.conf of fail2ban 1.0.2 defines no "more" mode: its failregex stays <mdre-more> (no failure-id group)',
 };
 
 /**
@@ -310,13 +320,19 @@ function fail2banRegex(lines: string[], spec: string, extra: string[] = []): Reg
   const s = realStack();
   const log = join(workDir, `regex-${Math.random().toString(36).slice(2)}.log`);
   writeFileSync(log, `${lines.join('\n')}\n`);
-  const run = (args: string[]) =>
-    execFileSync('fail2ban-regex', ['-c', s.dir, ...extra, log, spec, ...args], {
+  const run = (args: string[]): string => {
+    const r = spawnSync('fail2ban-regex', ['-c', s.dir, ...extra, log, spec, ...args], {
       encoding: 'utf8',
       env: { ...process.env, TZ: ZONE },
       maxBuffer: 1 << 28,
       timeout: 300_000,
     });
+    if (r.error) throw r.error;
+    // fail2ban-regex reports a filter it cannot load on stdout ("ERROR: ...") with status 255.
+    if (r.status !== 0 && !r.stdout.startsWith('ERROR'))
+      throw new Error(`fail2ban-regex ${spec}: ${r.stderr}`);
+    return r.stdout;
+  };
   const out = run(['-o', '<fid>\t<ip>\t<F-USER>\t<time>']);
   if (out.startsWith('ERROR')) return { failures: [], matched: [], error: out.trim() };
   const failures = out
@@ -346,14 +362,10 @@ function expectedInstant(time: string): number {
   return localToUtc(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +m[6]!, 0, ZONE);
 }
 
+/** The corpus keeps hosts as written in the log (IPv6 in upper case); fail2ban compares them as addresses. */
 function sameHost(expected: string, m: Fail2banMatch): boolean {
   const norm = (s: string | null) => (s ?? '').toLowerCase();
-  return [m.address, m.fid].some((v) => norm(v) === norm(expected) || norm(v) === compressV6(expected));
-}
-
-/** The corpus writes some IPv6 addresses uncompressed or in upper case. */
-function compressV6(s: string): string {
-  return s.toLowerCase();
+  return [m.address, m.fid].some((v) => norm(v) === norm(expected));
 }
 
 function differences(line: Annotated, m: Fail2banMatch | null): string[] {
@@ -363,10 +375,12 @@ function differences(line: Annotated, m: Fail2banMatch | null): string[] {
   if (m && matched && line.match) {
     if (line.host !== undefined && !sameHost(line.host, m))
       found.push(`host: mailwarden ${m.address ?? m.fid}, corpus ${line.host}`);
-    if (line.user !== undefined && m.user !== line.user) found.push(`user: mailwarden ${m.user}, corpus ${line.user}`);
+    if (line.user !== undefined && m.user !== line.user)
+      found.push(`user: mailwarden ${m.user}, corpus ${line.user}`);
     if (line.time !== undefined) {
       const expected = expectedInstant(line.time);
-      if (m.timeMs !== expected) found.push(`time: mailwarden ${m.timeMs}, corpus ${expected} (${line.time})`);
+      if (m.timeMs !== expected)
+        found.push(`time: mailwarden ${m.timeMs}, corpus ${expected} (${line.time})`);
     }
   }
   return found;
@@ -389,7 +403,10 @@ interface Verdict {
  */
 const crossChecks = new Map<string, Map<number, { f2b: Verdict; mw: Verdict }>>();
 
-function crossCheck(file: string, options: Record<string, string>): Map<number, { f2b: Verdict; mw: Verdict }> {
+function crossCheck(
+  file: string,
+  options: Record<string, string>,
+): Map<number, { f2b: Verdict; mw: Verdict }> {
   const key = `${file}${optionKey(options)}`;
   const cached = crossChecks.get(key);
   if (cached) return cached;
@@ -421,7 +438,11 @@ function crossCheck(file: string, options: Record<string, string>): Map<number, 
   });
   // Matched lines: a failure, or a multi-line failure still waiting for its address.
   const ourMatched = ours.filter((o) => (o.m && !o.m.nofail) || o.pending).map((o) => o.line.trimEnd());
-  assert.deepEqual([...ourMatched].sort(), regex.matched.map((l) => l.trimEnd()).sort(), `${spec}: matched lines`);
+  assert.deepEqual(
+    [...ourMatched].sort(),
+    regex.matched.map((l) => l.trimEnd()).sort(),
+    `${spec}: matched lines`,
+  );
   // Per-line verdicts for the conformance test's arbitration.
   const theirMatched = new Map<string, number>();
   for (const l of regex.matched) theirMatched.set(l.trimEnd(), (theirMatched.get(l.trimEnd()) ?? 0) + 1);
@@ -429,7 +450,9 @@ function crossCheck(file: string, options: Record<string, string>): Map<number, 
   let failureIndex = 0;
   const allLines = readFileSync(join(fail2banCorpusDir, file), 'utf8').split('\n');
   const lineNos = new Map<string, number[]>();
-  allLines.forEach((l, i) => lineNos.set(l, [...(lineNos.get(l) ?? []), i + 1]));
+  allLines.forEach((l, i) => {
+    lineNos.set(l, [...(lineNos.get(l) ?? []), i + 1]);
+  });
   const taken = new Map<string, number>();
   for (const o of ours) {
     const n = taken.get(o.line) ?? 0;
@@ -452,63 +475,79 @@ function corpusLineText(file: string, lineNo: number): string {
   return readFileSync(join(fail2banCorpusDir, file), 'utf8').split('\n')[lineNo - 1]!;
 }
 
-realStackTest('every annotated corpus line is decided as the corpus says, or as the installed fail2ban does', LONG, () => {
-  regExpEngineSupport();
-  const s = realStack();
-  const found = new Set<string>();
-  const summary: string[] = [];
-  for (const file of MAIL_FILES) {
-    for (const block of readCorpus(file).blocks) {
-      const mode = block.options['mode'] ?? 'default';
-      const missing = MISSING_MODES[`${file}:${mode}`];
-      const jail = s.jail(file, block.options);
-      if (missing) {
-        assert.throws(
-          () => compileJail(jail),
-          (e: unknown) => e instanceof FilterTranslationError && /no failure-id group/.test(e.reason),
-          `${file}[${mode}]: ${missing}`,
-        );
-        const regex = fail2banRegex(['x'], s.filterSpec(file, block.options));
-        assert.match(regex.error ?? '', /No failure-id group/, `${file}[${mode}]: fail2ban-regex rejects it too`);
-        summary.push(`${file}[${mode}]: ${block.lines.length} lines not evaluable, mode missing in fail2ban 1.0.2`);
-        continue;
-      }
-      const filter = compileJail(jail, { now: () => CORPUS_NOW, timeZone: ZONE });
-      const journal = block.options['logtype'] === 'journal';
-      let agree = 0;
-      let listed = 0;
-      for (const line of block.lines) {
-        const m = journal ? filter.matchJournal(line.text, CORPUS_NOW) : filter.match(line.text);
-        const diff = differences(line, m);
-        const where = `${file}:${line.lineNo} [${filterSpec(file, block.options)}]`;
-        if (diff.length === 0) {
-          agree++;
+realStackTest(
+  'every annotated corpus line is decided as the corpus says, or as the installed fail2ban does',
+  LONG,
+  () => {
+    regExpEngineSupport();
+    const s = realStack();
+    const found = new Set<string>();
+    const summary: string[] = [];
+    for (const file of MAIL_FILES) {
+      for (const block of readCorpus(file).blocks) {
+        const mode = block.options['mode'] ?? 'default';
+        const missing = MISSING_MODES[`${file}:${mode}`];
+        const jail = s.jail(file, block.options);
+        if (missing) {
+          assert.throws(
+            () => compileJail(jail),
+            (e: unknown) => e instanceof FilterTranslationError && /no failure-id group/.test(e.reason),
+            `${file}[${mode}]: ${missing}`,
+          );
+          const regex = fail2banRegex(['x'], s.filterSpec(file, block.options));
+          assert.match(
+            regex.error ?? '',
+            /No failure-id group/,
+            `${file}[${mode}]: fail2ban-regex rejects it too`,
+          );
+          summary.push(
+            `${filterSpec(file, block.options)}: ${block.lines.length} lines, mode missing in fail2ban 1.0.2 (rejected by both)`,
+          );
           continue;
         }
-        const reason = knownDifference(file, line.lineNo, mode);
-        assert.ok(reason, `${where}: ${diff.join('; ')}\n  ${line.text}`);
-        found.add(`${file}:${line.lineNo}:${mode}`);
-        // The installed fail2ban is the arbiter: it decides the line as mailwarden does.
-        const verdict = crossCheck(file, block.options).get(line.lineNo);
-        assert.ok(verdict, `${where}: no fail2ban-regex verdict`);
-        assert.equal(verdict.mw.matched, verdict.f2b.matched, `${where}: fail2ban-regex decides otherwise`);
-        assert.deepEqual(verdict.mw.failure, verdict.f2b.failure, `${where}: fail2ban-regex reports another failure`);
-        listed++;
+        const filter = compileJail(jail, { now: () => CORPUS_NOW, timeZone: ZONE });
+        const journal = block.options['logtype'] === 'journal';
+        let agree = 0;
+        let listed = 0;
+        for (const line of block.lines) {
+          const m = journal ? filter.matchJournal(line.text, CORPUS_NOW) : filter.match(line.text);
+          const diff = differences(line, m);
+          const where = `${file}:${line.lineNo} [${filterSpec(file, block.options)}]`;
+          if (diff.length === 0) {
+            agree++;
+            continue;
+          }
+          const reason = knownDifference(file, line.lineNo, mode);
+          assert.ok(reason, `${where}: ${diff.join('; ')}\n  ${line.text}`);
+          found.add(`${file}:${line.lineNo}:${mode}`);
+          // The installed fail2ban is the arbiter: it decides the line as mailwarden does.
+          const verdict = crossCheck(file, block.options).get(line.lineNo);
+          assert.ok(verdict, `${where}: no fail2ban-regex verdict`);
+          assert.equal(verdict.mw.matched, verdict.f2b.matched, `${where}: fail2ban-regex decides otherwise`);
+          assert.deepEqual(
+            verdict.mw.failure,
+            verdict.f2b.failure,
+            `${where}: fail2ban-regex reports another failure`,
+          );
+          listed++;
+        }
+        summary.push(
+          `${filterSpec(file, block.options)}: ${block.lines.length} lines, ${agree} as the corpus, ${listed} as fail2ban 1.0.2 (listed)`,
+        );
       }
-      summary.push(`${filterSpec(file, block.options)}: ${block.lines.length} lines, ${agree} as the corpus, ${listed} as fail2ban 1.0.2 (listed)`);
     }
-  }
-  // No stale entry: every listed difference occurs.
-  for (const key of Object.keys(KNOWN_DIFFERENCES)) {
-    const [file, line, mode] = key.split(':');
-    const hit = [...found].some((f) => {
-      const [ff, fl, fm] = f.split(':');
-      return ff === file && fl === line && (mode === '*' || fm === mode);
-    });
-    assert.ok(hit, `listed difference ${key} does not occur`);
-  }
-  process.stdout.write(`${summary.join('\n')}\n`);
-});
+    // No stale entry: every listed difference occurs.
+    for (const key of Object.keys(KNOWN_DIFFERENCES)) {
+      const [file, line, mode] = key.split(':');
+      const hit = [...found].some((f) => {
+        const [ff, fl, fm] = f.split(':');
+        return ff === file && fl === line && (mode === '*' || fm === mode);
+      });
+      assert.ok(hit, `listed difference ${key} does not occur`);
+    }
+    process.stdout.write(`${summary.join('\n')}\n`);
+  },
+);
 
 realStackTest('fail2ban-regex reports the same failures and matched lines on every corpus file', LONG, () => {
   const lines: string[] = [];
@@ -523,39 +562,45 @@ realStackTest('fail2ban-regex reports the same failures and matched lines on eve
       const verdicts = crossCheck(file, options);
       const failures = [...verdicts.values()].filter((v) => v.mw.failure).length;
       const matched = [...verdicts.values()].filter((v) => v.mw.matched).length;
-      lines.push(`${filterSpec(file, options)}: ${verdicts.size} lines, ${matched} matched, ${failures} failures, identical`);
+      lines.push(
+        `${filterSpec(file, options)}: ${verdicts.size} lines, ${matched} matched, ${failures} failures, identical`,
+      );
     }
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 });
 
-realStackTest('a multi-line filter (maxlines, <SKIPLINES>, ignoreregex) fails the same lines as fail2ban-regex', LONG, () => {
-  const s = realStack();
-  const log = [
-    'Jan 10 10:00:01 host login[100]: user alice connecting',
-    'Jan 10 10:00:02 host other: noise',
-    'Jan 10 10:00:03 host login[100]: failure from 192.0.2.1',
-    'Jan 10 10:00:04 host auth: bad password',
-    'Jan 10 10:00:05 host auth: client 192.0.2.2',
-    'Jan 10 10:00:06 host auth: bad password',
-    'Jan 10 10:00:07 host auth: client 10.0.0.3',
-    'Jan 10 10:00:08 host login[200]: user bob connecting',
-    'Jan 10 10:00:09 host login[201]: failure from 192.0.2.4',
-    'Jan 10 10:00:10 host x: a',
-    'Jan 10 10:00:11 host x: b',
-    'Jan 10 10:00:12 host login[200]: failure from 192.0.2.5',
-    'Jan 10 10:00:13 host login[300]: user carol connecting',
-    'Jan 10 10:00:14 host login[300]: failure from 2001:DB8::7',
-  ];
-  const regex = fail2banRegex(log, 'mw-multiline');
-  const filter = compileJail(s.jail('mw-multiline', {}), { timeZone: ZONE });
-  const ours = log.map((l) => filter.match(l)).filter((m): m is Fail2banMatch => m !== null);
-  assert.deepEqual(
-    ours.map((m) => ({ fid: m.fid, ip: m.address, user: m.user ?? '', time: m.timeMs! / 1000 })),
-    regex.failures,
-  );
-  assert.equal(ours.length, 3);
-});
+realStackTest(
+  'a multi-line filter (maxlines, <SKIPLINES>, ignoreregex) fails the same lines as fail2ban-regex',
+  LONG,
+  () => {
+    const s = realStack();
+    const log = [
+      'Jan 10 10:00:01 host login[100]: user alice connecting',
+      'Jan 10 10:00:02 host other: noise',
+      'Jan 10 10:00:03 host login[100]: failure from 192.0.2.1',
+      'Jan 10 10:00:04 host auth: bad password',
+      'Jan 10 10:00:05 host auth: client 192.0.2.2',
+      'Jan 10 10:00:06 host auth: bad password',
+      'Jan 10 10:00:07 host auth: client 10.0.0.3',
+      'Jan 10 10:00:08 host login[200]: user bob connecting',
+      'Jan 10 10:00:09 host login[201]: failure from 192.0.2.4',
+      'Jan 10 10:00:10 host x: a',
+      'Jan 10 10:00:11 host x: b',
+      'Jan 10 10:00:12 host login[200]: failure from 192.0.2.5',
+      'Jan 10 10:00:13 host login[300]: user carol connecting',
+      'Jan 10 10:00:14 host login[300]: failure from 2001:DB8::7',
+    ];
+    const regex = fail2banRegex(log, 'mw-multiline');
+    const filter = compileJail(s.jail('mw-multiline', {}), { timeZone: ZONE });
+    const ours = log.map((l) => filter.match(l)).filter((m): m is Fail2banMatch => m !== null);
+    assert.deepEqual(
+      ours.map((m) => ({ fid: m.fid, ip: m.address, user: m.user ?? '', time: m.timeMs! / 1000 })),
+      regex.failures,
+    );
+    assert.equal(ours.length, 3);
+  },
+);
 
 // ---------------------------------------------------------------------------
 // The translation against Python's re, the tags against fail2ban's code, the
@@ -648,7 +693,11 @@ function compareWithPython(patterns: string[], subjects: string[], multiline = f
           const groups = Object.fromEntries(Object.entries(got.groups).map(([k, v]) => [k, v ?? null]));
           assert.deepEqual(groups, want[2], `${where}: groups`);
           if (exactSpan)
-            assert.deepEqual([got.start, got.end], [utf16(subject, want[0]), utf16(subject, want[1])], `${where}: span`);
+            assert.deepEqual(
+              [got.start, got.end],
+              [utf16(subject, want[0]), utf16(subject, want[1])],
+              `${where}: span`,
+            );
         }
         summary.checked++;
       });
@@ -659,7 +708,9 @@ function compareWithPython(patterns: string[], subjects: string[], multiline = f
 
 const TRICKY: string[] = [
   // fail2ban's rewrite of ((?i)...) to (?i:...), and Unicode ignore-case (long s, Kelvin sign, dotted I).
-  substituteTags(String.raw`^[^[]*\[<HOST>\](?::\d+)?: SASL ((?i)LOGIN|PLAIN|(?:CRAM|DIGEST)-MD5) authentication failed:(?! Connection lost to authentication server)`),
+  substituteTags(
+    String.raw`^[^[]*\[<HOST>\](?::\d+)?: SASL ((?i)LOGIN|PLAIN|(?:CRAM|DIGEST)-MD5) authentication failed:(?! Connection lost to authentication server)`,
+  ),
   '(?i)sep|kelvin|İ',
   '(?i:[a-z]+)x',
   '(?a)\\w+|(?a:\\d)',
@@ -736,8 +787,42 @@ function randomPatterns(seed: number, count: number): { patterns: string[]; subj
     return state / 2147483648;
   };
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
-  const lits = ['a', 'b', 'A', 's', 'k', 'x', '1', ':', '=', '-', 'é', 'ſ', '\\.', '\\n', '\\-', 'ß', 'i', 'İ'];
-  const classes = ['.', '\\w', '\\W', '\\d', '\\D', '\\s', '\\S', '[ab]', '[^a]', '[a-z]', '[^\\w]', '[\\d\\-]', '[A-Zé]', '[^\\n]'];
+  const lits = [
+    'a',
+    'b',
+    'A',
+    's',
+    'k',
+    'x',
+    '1',
+    ':',
+    '=',
+    '-',
+    'é',
+    'ſ',
+    '\\.',
+    '\\n',
+    '\\-',
+    'ß',
+    'i',
+    'İ',
+  ];
+  const classes = [
+    '.',
+    '\\w',
+    '\\W',
+    '\\d',
+    '\\D',
+    '\\s',
+    '\\S',
+    '[ab]',
+    '[^a]',
+    '[a-z]',
+    '[^\\w]',
+    '[\\d\\-]',
+    '[A-Zé]',
+    '[^\\n]',
+  ];
   let groups = 0;
   const atom = (d: number): string => {
     const r = rnd();
@@ -767,7 +852,39 @@ function randomPatterns(seed: number, count: number): { patterns: string[]; subj
     groups = 0;
     patterns.push((rnd() < 0.15 ? '(?i)' : '') + seq(0));
   }
-  const alphabet = ['a', 'b', 'A', 'B', '1', '_', ' ', '-', '\n', 'é', 'É', 'ſ', 's', 'S', 'K', '\u212a', 'k', '\u0661', '\u2028', '\r', 'x', 'y', '.', ':', '=', 'ß', 'ẞ', 'İ', 'i', 'ı', '𝐀'];
+  const alphabet = [
+    'a',
+    'b',
+    'A',
+    'B',
+    '1',
+    '_',
+    ' ',
+    '-',
+    '\n',
+    'é',
+    'É',
+    'ſ',
+    's',
+    'S',
+    'K',
+    '\u212a',
+    'k',
+    '\u0661',
+    '\u2028',
+    '\r',
+    'x',
+    'y',
+    '.',
+    ':',
+    '=',
+    'ß',
+    'ẞ',
+    'İ',
+    'i',
+    'ı',
+    '𝐀',
+  ];
   const subjects: string[] = [];
   for (let i = 0; i < 60; i++) {
     let s = '';
@@ -929,7 +1046,13 @@ realStackTest("dates are found, cut and converted as fail2ban's processLine does
       const want = theirs[i]![j]!;
       const got = dater.date(line)!;
       assert.deepEqual(
-        { before: got.before, date: got.date, after: got.after, time: got.timeMs === null ? null : got.timeMs / 1000, noDate: got.noDate },
+        {
+          before: got.before,
+          date: got.date,
+          after: got.after,
+          time: got.timeMs === null ? null : got.timeMs / 1000,
+          noDate: got.noDate,
+        },
         want,
         `datepattern ${JSON.stringify(c.datepattern)}, line ${JSON.stringify(line)}`,
       );
@@ -944,14 +1067,20 @@ realStackTest("dates are found, cut and converted as fail2ban's processLine does
 
 test('constructs without a faithful translation are refused with the filter and the regex named', () => {
   const refuse = (failregex: string, why: RegExp) => {
-    const def: Fail2banFilterDefinition = { prefregex: null, failregex: [`^x <HOST> ${failregex}`], ignoreregex: [], datepattern: null, maxlines: 1 };
+    const def: Fail2banFilterDefinition = {
+      prefregex: null,
+      failregex: [`^x <HOST> ${failregex}`],
+      ignoreregex: [],
+      datepattern: null,
+      maxlines: 1,
+    };
     assert.throws(
       () => compileFail2banFilter(def, 'custom-jail'),
       (e: unknown) =>
         e instanceof FilterTranslationError &&
         e.filter === 'custom-jail' &&
         e.regexLabel === 'failregex[0]' &&
-        e.regex.includes(failregex.slice(0, 4)) &&
+        e.regex.startsWith('^x ') &&
         why.test(e.reason) &&
         e.message.includes('custom-jail'),
       failregex,
@@ -970,14 +1099,24 @@ test('constructs without a faithful translation are refused with the filter and 
   refuse('\\q', /Python rejects it: bad escape/);
   // Python 3.6-3.10 applied a late global flag to the whole pattern; that behaviour is available.
   const legacy = compileFail2banFilter(
-    { prefregex: null, failregex: ['^x <HOST> (?i)LOGIN'], ignoreregex: [], datepattern: '{NONE}', maxlines: 1 },
+    {
+      prefregex: null,
+      failregex: ['^x <HOST> (?i)LOGIN'],
+      ignoreregex: [],
+      datepattern: '{NONE}',
+      maxlines: 1,
+    },
     'legacy',
     { globalFlagsAnywhere: true },
   );
   assert.equal(legacy.match('X 192.0.2.1 login')?.address, '192.0.2.1');
   // fail2ban rejects a failregex without a failure id; so does mailwarden.
   assert.throws(
-    () => compileFail2banFilter({ prefregex: null, failregex: ['^nothing$'], ignoreregex: [], datepattern: null, maxlines: 1 }, 'no-id'),
+    () =>
+      compileFail2banFilter(
+        { prefregex: null, failregex: ['^nothing$'], ignoreregex: [], datepattern: null, maxlines: 1 },
+        'no-id',
+      ),
     (e: unknown) => e instanceof FilterTranslationError && /no failure-id group/.test(e.reason),
   );
 });
@@ -1039,58 +1178,73 @@ const HOSTILE: string[] = [
   `Jan  1 00:00:00 h ${'é'.repeat(8000)} ${'𝐀'.repeat(3000)}`,
 ];
 
-realStackTest('hostile lines: every compiled mail filter returns, long lines are bounded, warnings name the risks', LONG, () => {
-  const s = realStack();
-  const allWarnings: string[] = [];
-  const fail2banRisks: string[] = [];
-  for (const file of MAIL_FILES) {
-    for (const mode of ['default', ...(MODES[file] ?? [])]) {
-      const options = mode === 'default' ? {} : { mode };
-      const filter = compileJail(s.jail(file, options), { timeZone: ZONE });
-      for (const line of HOSTILE) {
-        const m = filter.match(line);
-        assert.ok(m === null || typeof m.failregexIndex === 'number');
-        assert.notEqual(filter.lastOutcome, 'skipped', `${file}[${mode}]: a line within the bound is evaluated`);
+realStackTest(
+  'hostile lines: every compiled mail filter returns, long lines are bounded, warnings name the risks',
+  LONG,
+  () => {
+    const s = realStack();
+    const allWarnings: string[] = [];
+    const fail2banRisks: string[] = [];
+    for (const file of MAIL_FILES) {
+      for (const mode of ['default', ...(MODES[file] ?? [])]) {
+        const options: Record<string, string> = mode === 'default' ? {} : { mode };
+        const filter = compileJail(s.jail(file, options), { timeZone: ZONE });
+        for (const line of HOSTILE) {
+          const m = filter.match(line);
+          assert.ok(m === null || typeof m.failregexIndex === 'number');
+          assert.notEqual(
+            filter.lastOutcome,
+            'skipped',
+            `${file}[${mode}]: a line within the bound is evaluated`,
+          );
+        }
+        // The GHSA samples decide as the corpus says (the dovecot one only with the later filter).
+        if (file === 'domino-smtp') {
+          assert.equal(filter.match(HOSTILE[2]!)?.address, '192.0.2.5');
+          assert.equal(filter.match(HOSTILE[3]!), null);
+        }
+        const over = filter.stats.oversized;
+        assert.equal(filter.match(`Jan  1 00:00:00 h ${'y'.repeat(MAX_LINE_LENGTH)}`), null);
+        assert.equal(filter.lastOutcome, 'skipped');
+        assert.equal(filter.stats.oversized, over + 1, 'a line over the bound is counted, not evaluated');
+        allWarnings.push(...filter.warnings);
+        fail2banRisks.push(...filter.fail2banRisks);
       }
-      // The GHSA samples decide as the corpus says (the dovecot one only with the later filter).
-      if (file === 'domino-smtp') {
-        assert.equal(filter.match(HOSTILE[2]!)?.address, '192.0.2.5');
-        assert.equal(filter.match(HOSTILE[3]!), null);
-      }
-      const over = filter.stats.oversized;
-      assert.equal(filter.match(`Jan  1 00:00:00 h ${'y'.repeat(MAX_LINE_LENGTH)}`), null);
-      assert.equal(filter.lastOutcome, 'skipped');
-      assert.equal(filter.stats.oversized, over + 1, 'a line over the bound is counted, not evaluated');
-      allWarnings.push(...filter.warnings);
-      fail2banRisks.push(...filter.fail2banRisks);
     }
-  }
-  // Only the backreference of sendmail-reject needs the backtracking engine (behind its linear pre-check).
-  const unique = [...new Set(allWarnings.map((w) => w.replace(/^filter mw-[^,]*, /, '')))];
-  assert.deepEqual(unique, [
-    'failregex[0]: runs on the backtracking engine behind a linear pre-check (backreference); adjacent repetitions `\\S+` and `\\S+` can take the same characters (polynomial backtracking)',
-  ]);
-  assert.ok(allWarnings.every((w) => w.startsWith('filter mw-sendmail-reject')));
-  // fail2ban's own engine is exposed where the corpus' ReDoS samples say so.
-  assert.ok(fail2banRisks.some((r) => /mw-domino-smtp.*failregex\[1\].*nested repetition/.test(r)));
-  assert.ok(fail2banRisks.some((r) => /mw-dovecot.*failregex\[1\].*nested repetition/.test(r)));
-  assert.ok(fail2banRisks.some((r) => /mw-courier-auth.*failregex\[0\].*repeated alternation/.test(r)));
-  process.stdout.write(`warnings: ${[...new Set(allWarnings)].join('\n')}\n`);
-});
+    // Only the backreference of sendmail-reject needs the backtracking engine (behind its linear pre-check).
+    const unique = [...new Set(allWarnings.map((w) => w.replace(/^filter mw-[^,]*, /, '')))];
+    assert.deepEqual(unique, [
+      'failregex[0]: runs on the backtracking engine behind a linear pre-check (backreference); adjacent repetitions `\\S+` and `\\S+` can take the same characters (polynomial backtracking)',
+    ]);
+    assert.ok(allWarnings.every((w) => w.startsWith('filter mw-sendmail-reject')));
+    // fail2ban's own engine is exposed where the corpus' ReDoS samples say so.
+    assert.ok(fail2banRisks.some((r) => /mw-domino-smtp.*failregex\[1\].*nested repetition/.test(r)));
+    assert.ok(fail2banRisks.some((r) => /mw-dovecot.*failregex\[1\].*nested repetition/.test(r)));
+    assert.ok(fail2banRisks.some((r) => /mw-courier-auth.*failregex\[0\].*repeated alternation/.test(r)));
+    process.stdout.write(`warnings: ${[...new Set(allWarnings)].join('\n')}\n`);
+  },
+);
 
 test('hostile lines against crafted filters: linear engines, pre-checks and bounded lines', () => {
   regExpEngineSupport();
   const evil = compileFail2banFilter(
     {
       prefregex: null,
-      failregex: ['^(a+)+b <HOST>$', '^(?:x|x)*y <HOST>$', '^(?:\\s*\\S*)*z <HOST>$', '^(?=(?:a|a)*c)a* <HOST>$'],
+      failregex: [
+        '^(a+)+b <HOST>$',
+        '^(?:x|x)*y <HOST>$',
+        '^(?:\\s*\\S*)*z <HOST>$',
+        '^(?=(?:a|a)*c)a* <HOST>$',
+      ],
       ignoreregex: ['(\\w+\\s?)*!$'],
       datepattern: '{NONE}',
       maxlines: 1,
     },
     'evil',
   );
-  const engines = evil.regexes.filter((r) => !r.label.startsWith('date')).map((r) => `${r.label}:${r.engine}`);
+  const engines = evil.regexes
+    .filter((r) => !r.label.startsWith('date'))
+    .map((r) => `${r.label}:${r.engine}`);
   assert.deepEqual(engines, [
     'failregex[0]:linear',
     'failregex[1]:linear',
@@ -1113,27 +1267,31 @@ test('hostile lines against crafted filters: linear engines, pre-checks and boun
   assert.equal(evil.match(`${'a'.repeat(3000)} 192.0.2.4`), null);
   assert.equal(evil.stats.oversized, 0);
   // A line with more distinct non-ASCII letters than the encoding can tell apart is counted, not guessed.
-  let crowded = 'x ';
-  for (let cp = 0x4e00; cp < 0x4e00 + 0x10000; cp++) crowded += String.fromCodePoint(cp);
-  assert.equal(evil.match(crowded.slice(0, MAX_LINE_LENGTH)), null);
+  let crowded = '';
+  for (let cp = 0x4e00; crowded.length < MAX_LINE_LENGTH; cp++) crowded += String.fromCodePoint(cp);
   const before = evil.stats.unencodable;
-  let wide = '';
-  for (let cp = 0x20000; cp < 0x20000 + 9000; cp++) wide += String.fromCodePoint(cp);
-  evil.match(wide.slice(0, MAX_LINE_LENGTH));
-  assert.ok(evil.stats.unencodable + evil.stats.oversized >= before);
+  assert.equal(evil.match(crowded), null);
+  assert.equal(evil.lastOutcome, 'skipped');
+  assert.equal(evil.stats.unencodable, before + 1);
 });
 
 test('the fallback engine option decides as the linear one', () => {
   const def: Fail2banFilterDefinition = {
     prefregex: '^(?:\\S+ )?postfix/\\w+\\[\\d+\\]: <F-CONTENT>.+</F-CONTENT>$',
-    failregex: ['^warning: [^[]*\\[<HOST>\\]: SASL (?:LOGIN|PLAIN) authentication failed(?! Connection lost)'],
+    failregex: [
+      '^warning: [^[]*\\[<HOST>\\]: SASL (?:LOGIN|PLAIN) authentication failed(?! Connection lost)',
+    ],
     ignoreregex: [],
     datepattern: '{^LN-BEG}',
     maxlines: 1,
   };
   const now = Date.parse('2025-06-01T00:00:00Z');
   const linear = compileFail2banFilter(def, 'p', { now: () => now, timeZone: 'UTC' });
-  const fallback = compileFail2banFilter(def, 'p', { now: () => now, timeZone: 'UTC', regexEngine: 'fallback' });
+  const fallback = compileFail2banFilter(def, 'p', {
+    now: () => now,
+    timeZone: 'UTC',
+    regexEngine: 'fallback',
+  });
   assert.ok(fallback.regexes.some((r) => r.engine === 'linear-fallback'));
   for (const line of [
     'May 30 10:00:00 mx postfix/smtpd[1]: warning: unknown[192.0.2.1]: SASL LOGIN authentication failed: x',
@@ -1141,9 +1299,4 @@ test('the fallback engine option decides as the linear one', () => {
     'May 30 10:00:02 mx postfix/smtpd[1]: connect from unknown[192.0.2.3]',
   ])
     assert.deepEqual(fallback.match(line), linear.match(line), line);
-});
-
-after(() => {
-  // Keep the working directory of the real-stack tests out of /tmp once done.
-  if (workDir) mkdirSync(workDir, { recursive: true });
 });

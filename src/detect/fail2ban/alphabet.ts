@@ -137,11 +137,6 @@ export class Alphabet {
       unit < FIRST_UNIT ? ascii[unit] === 1 : classes[((unit - FIRST_UNIT) / size) | 0] === 1;
   }
 
-  /** Whether the set's encoded units are all ASCII (the set has no non-ASCII member). */
-  static asciiOnly(set: CodeSet): boolean {
-    return set.isSubsetOf(CodeSet.range(0, 0x7f));
-  }
-
   /** Encodes a text (see the module comment); null when it has too many distinct characters of one class. */
   encode(text: string): EncodedText | null {
     if (!NON_ASCII.test(text)) return { text, decode: identity };

@@ -747,6 +747,10 @@ export class LogDater {
 }
 
 /** Cuts the date out of a single line (a fresh LogDater: no memory of earlier lines). */
-export function cutDate(line: string, datepattern: string | null, options: DateDetectorOptions = {}): LineDate | null {
+export function cutDate(
+  line: string,
+  datepattern: string | null,
+  options: DateDetectorOptions = {},
+): LineDate | null {
   return new LogDater(datepattern, options).date(line);
 }

@@ -33,7 +33,7 @@ import {
   type PyCategory,
 } from './charset.js';
 import { AMBIGUOUS, CompiledRegex } from './compiled-regex.js';
-import { collectSets, groupsByIndex, NEWLINE, type ParsedRegex, type RegexNode, width } from './regex-ast.js';
+import { collectSets, NEWLINE, type ParsedRegex, type RegexNode, width } from './regex-ast.js';
 import { FilterTranslationError, RegexUnsupportedError } from './translation-error.js';
 
 export { FilterTranslationError } from './translation-error.js';
@@ -595,11 +595,6 @@ export function parsePythonRegex(pattern: string, options: ParseOptions = {}): P
   return new Parser(pattern, initial, false).parse();
 }
 
-/** The capturing groups' bodies by number (for widths and backreference checks). */
-export function groupBodies(parsed: ParsedRegex): Map<number, RegexNode> {
-  return groupsByIndex(parsed.root);
-}
-
 export interface TranslateOptions extends ParseOptions {
   /** For error messages: the filter and which of its regexes this is. */
   filter?: string;
@@ -614,9 +609,11 @@ export interface TranslateOptions extends ParseOptions {
 }
 
 /**
- * A Python pattern translated for JavaScript: `source` runs on text encoded by
- * `alphabet` (see alphabet.ts); `search` does the encoding and decoding and
- * returns the named groups as Python's `groupdict()` would.
+ * A Python pattern translated for JavaScript: `source` (with `flags`) is the
+ * JavaScript regex, which runs on text encoded by `alphabet` (see alphabet.ts);
+ * on the 'memo+linear-precheck' engine the same translation is executed by
+ * backtrack-vm.ts instead. `search` does the encoding and decoding and returns
+ * the named groups as Python's `groupdict()` would.
  */
 export class PythonRegex {
   readonly source: string;
@@ -638,7 +635,10 @@ export class PythonRegex {
     this.nonLinearReasons = compiled.nonLinearReasons;
   }
 
-  /** Python's `re.search(pattern, text)`: null, or the span and the named groups. */
+  /**
+   * Python's `re.search(pattern, text)`: null, or the span (UTF-16 offsets into
+   * `text`; Python counts code points) and the named groups.
+   */
   search(text: string): { start: number; end: number; groups: Record<string, string | undefined> } | null {
     const encoded = this.alphabet.encode(text);
     if (!encoded)

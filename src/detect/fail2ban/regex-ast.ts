@@ -83,10 +83,6 @@ export function width(node: RegexNode, groups?: Map<number, RegexNode>): [number
   }
 }
 
-export function nullable(node: RegexNode): boolean {
-  return width(node)[0] === 0;
-}
-
 /** Calls `visit` on the node and every node below it. */
 export function walk(node: RegexNode, visit: (n: RegexNode, parents: readonly RegexNode[]) => void): void {
   const stack: RegexNode[] = [];

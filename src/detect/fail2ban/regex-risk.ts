@@ -57,7 +57,12 @@ export function riskyShapes(root: RegexNode): string[] {
   walk(root, (node) => {
     if (node.type === 'repeat' && (node.max === Infinity || node.max > 2)) {
       const body = node.body;
-      const inner = inside(body, false).find(unbounded);
+      // An inner repeat makes iterations ambiguous when it can also take the text the next
+      // iteration starts with (its fixed first characters, when the body has some).
+      const prefix = fixedPrefix(body);
+      const inner = inside(body, false).find(
+        (n) => unbounded(n) && prefix.every((set) => set.isSubsetOf(consumable(n.body))),
+      );
       const ambiguous = width(body)[0] === 0 || firstChars(body).chars.overlaps(lastChars(body).chars);
       if (inner && ambiguous)
         found.push(
@@ -96,4 +101,30 @@ export function riskyShapes(root: RegexNode): string[] {
     }
   });
   return [...new Set(found)];
+}
+
+/** The sets of the first few one-character items a node always starts with (empty when it starts otherwise). */
+function fixedPrefix(node: RegexNode, limit = 3): CodeSet[] {
+  const out: CodeSet[] = [];
+  const go = (n: RegexNode): boolean => {
+    if (out.length >= limit) return false;
+    switch (n.type) {
+      case 'set':
+        out.push(n.set);
+        return true;
+      case 'seq':
+        for (const item of n.items) if (!go(item)) return false;
+        return true;
+      case 'group':
+        return go(n.body);
+      case 'assert':
+      case 'look':
+      case 'empty':
+        return true;
+      default:
+        return false;
+    }
+  };
+  go(node);
+  return out;
 }
