@@ -91,7 +91,9 @@ export async function auditFail2banCoverage(
       error = 'the filter has no failregex (a jail for manual bans)';
     else {
       try {
-        const compiled = compileFail2banFilter(jail.filter, jail.filter.name);
+        // V8's ordinary engine, switched by the process-wide flags to the linear one after a
+        // bounded number of backtracks: the same decisions, several times faster on real logs.
+        const compiled = compileFail2banFilter(jail.filter, jail.filter.name, { regexEngine: 'fallback' });
         matcher = compiled;
         warnings = compiled.warnings;
       } catch (e) {
