@@ -116,7 +116,8 @@ async function fail2banCoverageOf(
     ...(options.year !== undefined ? { year: options.year } : {}),
     ...(options.now !== undefined ? { now: options.now } : {}),
   });
-  return { result, notes: [...configured.notes, ...result.matrix.notes] };
+  // The matrix's own notes (filters that could not be compiled, risks) are shown with it.
+  return { result, notes: configured.notes };
 }
 
 /** The configuration's findings (DNS too when a resolver is given), and what the report says of what was read. */

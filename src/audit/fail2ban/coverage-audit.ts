@@ -96,6 +96,9 @@ export async function auditFail2banCoverage(
         const compiled = compileFail2banFilter(jail.filter, jail.filter.name, { regexEngine: 'fallback' });
         matcher = compiled;
         warnings = compiled.warnings;
+        // Shapes that let a crafted line stall fail2ban's own (Python) matching of this jail.
+        for (const risk of compiled.fail2banRisks.filter((r) => r.includes('exponential')))
+          notes.push(`jail ${jail.name}: fail2ban itself can be stalled by a crafted line: ${risk}`);
       } catch (e) {
         error = (e as Error).message;
       }
