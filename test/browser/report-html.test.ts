@@ -256,8 +256,14 @@ test('the hostile report runs no script of its own: no dialog, text shown as tex
       assert.ok(dom.title.includes('\\u{202e}RLO'), dom.title);
       assert.ok(!dom.title.includes('\u202e') && !dom.title.includes('\u001b'));
       assert.ok(HOSTILE.includes('\u202e'));
+      // The hostile page is very tall at 390 px: its full-page capture takes close to
+      // Playwright's default 30 s on two cores, so it gets more time (it is an artifact).
       if (width === 390)
-        await page.screenshot({ path: join(ARTIFACTS, 'report-hostile-390.png'), fullPage: true });
+        await page.screenshot({
+          path: join(ARTIFACTS, 'report-hostile-390.png'),
+          fullPage: true,
+          timeout: 180_000,
+        });
     } finally {
       await close();
     }
