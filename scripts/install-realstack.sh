@@ -8,7 +8,7 @@
 # their daemons, so nothing on the machine starts listening.
 set -euo pipefail
 
-packages=(postfix dovecot-core dovecot-imapd dovecot-pop3d fail2ban rsyslog openssl pflogsumm python3-systemd chromium dnsmasq-base nftables)
+packages=(postfix dovecot-core dovecot-imapd dovecot-pop3d fail2ban rsyslog openssl pflogsumm python3-systemd chromium dnsmasq-base nftables diffutils patch)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -33,7 +33,8 @@ export function assertValidZone(zone: string): void {
   }
 }
 
-function formatterFor(zone: string): Intl.DateTimeFormat {
+/** A cached formatter giving a zone's wall-clock parts (24-hour). */
+export function formatterFor(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {

@@ -41,6 +41,9 @@ export const REQUIREMENTS: readonly Requirement[] = [
   { debianPackage: 'dnsmasq-base', candidates: ['dnsmasq'] },
   // mitigate's nftables file is checked with `nft -c`.
   { debianPackage: 'nftables', candidates: ['nft'] },
+  // mitigate's dry-run diffs are checked against GNU diff and applied with patch.
+  { debianPackage: 'diffutils', candidates: ['diff'] },
+  { debianPackage: 'patch', candidates: ['patch'] },
 ];
 
 const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];

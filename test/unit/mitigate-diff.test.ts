@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { unifiedDiff } from '../../src/mitigate/unified-diff.js';
+import { realStackTest } from '../realstack/skip-policy.js';
 
 test('unified diff: headers, hunk ranges and context as diff -u writes them', () => {
   const lines = 'abcdefghijklmnop'.split('');
@@ -33,11 +34,8 @@ test('unified diff: headers, hunk ranges and context as diff -u writes them', ()
   );
 });
 
-test('the hunks are the ones GNU diff -u prints', (t) => {
-  if (spawnSync('diff', ['--version']).status !== 0) {
-    t.skip('diff is not installed');
-    return;
-  }
+// GNU diff and patch are the reference: missing, the test fails with the policy's message.
+realStackTest('the hunks are the ones GNU diff -u prints', {}, () => {
   const dir = mkdtempSync(join(tmpdir(), 'mw-gnudiff-'));
   const body = (n: number) => Array.from({ length: n }, (_, i) => `line ${i}`);
   const cases: [string, string][] = [
@@ -83,11 +81,7 @@ test('a missing newline at the end is marked as diff -u marks it', () => {
   );
 });
 
-test('patch(1) turns the old file into the new one with every diff', (t) => {
-  if (spawnSync('patch', ['--version']).status !== 0) {
-    t.skip('patch is not installed');
-    return;
-  }
+realStackTest('patch(1) turns the old file into the new one with every diff', {}, () => {
   const dir = mkdtempSync(join(tmpdir(), 'mw-diff-'));
   const cases: [string, string][] = [
     ['', 'new\nfile\n'],

@@ -14,7 +14,7 @@
  * - an impossible date (31 April, second 60, 29 February moved to a year
  *   without it) gives no time stamp.
  */
-import { localToUtc } from '../../parse/time.js';
+import { formatterFor, localToUtc } from '../../parse/time.js';
 
 /** Python's TimeRE in the C locale, plus fail2ban's overrides and extensions. */
 function buildTimeRE(currentYear: number): Record<string, string> {
@@ -272,8 +272,6 @@ interface Wall {
   second: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
 function wallClock(ms: number, zone: string | undefined): Wall {
   if (zone === undefined) {
     const d = new Date(ms);
@@ -286,20 +284,7 @@ function wallClock(ms: number, zone: string | undefined): Wall {
       second: d.getSeconds(),
     };
   }
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(zone, f);
-  }
+  const f = formatterFor(zone);
   const parts = f.formatToParts(new Date(ms));
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
   return {
