@@ -10,6 +10,16 @@ export const BLOCK_BEGIN =
 export const BLOCK_END = '# <<< mailwarden mitigate';
 const BEGIN_KEY = '# >>> mailwarden mitigate';
 const END_KEY = '# <<< mailwarden mitigate';
+/**
+ * `mailwarden watch` keeps its live bans in a block of its own in the same map,
+ * so that one wiring serves both; mitigate leaves that block alone and does not
+ * read its lines as the administrator's.
+ */
+export const WATCH_BEGIN =
+  '# >>> mailwarden watch: live bans, rewritten by the watcher (keep your own lines outside this block)';
+export const WATCH_END = '# <<< mailwarden watch';
+const WATCH_BEGIN_KEY = '# >>> mailwarden watch';
+const WATCH_END_KEY = '# <<< mailwarden watch';
 /** Marks the comment of an entry kept from an earlier run that the logs read now do not show. */
 export const NOT_SEEN = '[not in these logs] ';
 
@@ -69,11 +79,17 @@ export function parseMap(text: string, file: string): ParsedMap {
   const block = begin >= 0 ? lines.slice(begin + 1, end) : [];
   const tail = begin >= 0 ? lines.slice(end + 1) : [];
   const userEntries: UserEntry[] = [];
-  const collect = (part: string[], offset: number) =>
+  const collect = (part: string[], offset: number) => {
+    let inWatch = false;
     part.forEach((l, i) => {
+      const t = l.trim();
+      if (t.startsWith(WATCH_BEGIN_KEY)) inWatch = true;
+      else if (t.startsWith(WATCH_END_KEY)) inWatch = false;
+      if (inWatch) return;
       const e = entryOf(l);
       if (e) userEntries.push({ ...e, line: offset + i + 1 });
     });
+  };
   collect(head, 0);
   collect(tail, end + 1);
   const generated: GeneratedEntry[] = [];
@@ -122,4 +138,26 @@ export function replaceBlock(parsed: ParsedMap, block: readonly string[]): strin
   const head = [...parsed.head];
   if (!parsed.hasBlock && head.length > 0 && head.at(-1)!.trim() !== '') head.push('');
   return `${[...head, ...block, ...parsed.tail].join('\n')}\n`;
+}
+
+/**
+ * The map with the watcher's block replaced by `lines` (markers added), or
+ * appended when absent; every other line stays as it was. An empty list keeps
+ * an empty block, so the file's shape does not flap as bans come and go.
+ */
+export function replaceWatchBlock(text: string, file: string, lines: readonly string[]): string {
+  const all = splitLines(text);
+  const begin = all.findIndex((l) => l.trim().startsWith(WATCH_BEGIN_KEY));
+  const end = all.findIndex((l, i) => i > begin && l.trim().startsWith(WATCH_END_KEY));
+  if (begin >= 0 && end < 0)
+    throw new MapFormatError(
+      `${file}:${begin + 1}: the watcher's block starts here but its end line "${WATCH_END}" is missing; restore it (or remove the block) by hand`,
+    );
+  const block = [WATCH_BEGIN, ...lines, WATCH_END];
+  if (begin < 0) {
+    const head = [...all];
+    if (head.length > 0 && head.at(-1)!.trim() !== '') head.push('');
+    return `${[...head, ...block].join('\n')}\n`;
+  }
+  return `${[...all.slice(0, begin), ...block, ...all.slice(end + 1)].join('\n')}\n`;
 }

@@ -3,12 +3,11 @@ import { basename, join, resolve } from 'node:path';
 import { DEFAULT_SUBNET_MIN, runAudit } from '../audit/run-audit.js';
 import { plainEtc } from '../config/layouts/plain-host.js';
 import { loadServerConfig } from '../config/load-config.js';
-import { describeSource } from '../config/source.js';
 import { DMS_CIDR_FILE, HOST_CIDR_FILE } from '../findings/recommendations.js';
 import type { ReadOptions } from '../pipeline/read-events.js';
 import { ActivityCollector } from './activity.js';
 import { aggregate, type BlockEntry, type Tally } from './aggregate.js';
-import { type Cidr, compareCidr, contains, familyBits, formatShort, parseCidr, sameCidr } from './cidr.js';
+import { type Cidr, compareCidr, contains, familyBits, formatShort, sameCidr } from './cidr.js';
 import {
   type BlockLine,
   type GeneratedEntry,
@@ -22,9 +21,9 @@ import { planDecoders } from './decoder-plan.js';
 import { planFail2ban } from './fail2ban-plan.js';
 import { withBlock } from './marked-block.js';
 import { checkNftables, NFT_FILE, type NftCheck, renderNftables } from './nftables.js';
-import { addPrivateRanges, mynetworksRanges, ProtectedSet, parseAllowlist } from './protect.js';
 import { planQuotas } from './quota-plan.js';
 import { findingIndex, protectClients, selectAttackers, type Unblocked } from './select.js';
+import { staticProtections } from './static-protections.js';
 import { planWiring, type SettingChange } from './wiring.js';
 
 export const DEFAULT_MIN_EVENTS = 5;
@@ -141,7 +140,8 @@ function mergeTallies(parts: readonly BlockEntry[]): { addresses: string[]; tall
   return { addresses, tally };
 }
 
-interface Layout {
+/** Where mitigate's files are for a configuration, on this machine and as Postfix names them. */
+export interface Layout {
   kind: 'docker-mailserver' | 'plain';
   mapPath: string;
   mapRef: string;
@@ -152,7 +152,7 @@ interface Layout {
   postfixConfigDir: string | null;
 }
 
-function layoutOf(dir: string, kind: string): Layout {
+export function layoutOf(dir: string, kind: string): Layout {
   if (kind === 'docker-mailserver')
     return {
       kind,
@@ -203,51 +203,24 @@ export async function planMitigation(options: MitigateOptions): Promise<Mitigate
   const maxPrefix4 = options.maxPrefix4 ?? DEFAULT_MAX_PREFIX4;
   const maxPrefix6 = options.maxPrefix6 ?? DEFAULT_MAX_PREFIX6;
   const notes: string[] = [];
-  /** What fail2ban's generated jails must ignore: the same protections, as fail2ban writes them. */
-  const ignoreip: string[] = [];
 
-  // What may never be blocked.
-  const protections = new ProtectedSet();
-  for (const text of options.allow ?? []) {
-    const cidr = parseCidr(text);
-    if (!cidr)
-      throw new Error(
-        `--allow: "${text}" is not an address or network (CIDR); --allow takes every word after it, so give the logs before it`,
-      );
-    protections.add(cidr, `allowlisted (--allow ${text})`);
-    ignoreip.push(formatShort(cidr));
-  }
-  if (options.allowlistFile !== undefined) {
-    const text = readFileSync(options.allowlistFile, 'utf8');
-    for (const e of parseAllowlist(text, options.allowlistFile)) {
-      protections.add(e.cidr, `allowlisted (${options.allowlistFile}:${e.line})`);
-      ignoreip.push(formatShort(e.cidr));
-    }
-  }
-  const mynetworks = pf.value('mynetworks');
-  const mySource = pf.setting('mynetworks')?.source;
-  const { cidrs: trusted, unread } = mynetworksRanges(mynetworks);
-  for (const c of trusted) {
-    protections.add(c, `in mynetworks${mySource ? ` (${describeSource(mySource)})` : ''}: a trusted network`);
-    ignoreip.push(formatShort(c));
-  }
-  if (unread.length > 0)
-    notes.push(
-      `mynetworks entries that are not addresses cannot be checked here and are not protected by that rule: ${unread.join(' ')} (give them with --allow)`,
-    );
-  if (pf.setting('mynetworks') === undefined)
-    notes.push(
-      "mynetworks is not set: Postfix trusts this host's own networks, which mitigate cannot see; protect the server's public addresses with --allow",
-    );
   const mapText = readText(layout.mapPath);
   const map = parseMap(mapText ?? '', layout.mapPath);
-  for (const u of map.userEntries)
-    if (userEntryKind(u.result) === 'permit')
-      protections.add(
-        u.cidr,
-        `your own entry "${formatShort(u.cidr)} ${u.result}" (${layout.mapPath}:${u.line})`,
-      );
-  if (!options.includePrivate) addPrivateRanges(protections);
+  // What may never be blocked.
+  const {
+    protections,
+    ignoreip,
+    notes: protectionNotes,
+  } = staticProtections({
+    allow: options.allow ?? [],
+    allowLabel: '--allow',
+    allowlistFile: options.allowlistFile ?? null,
+    postfix: pf,
+    mapEntries: map.userEntries,
+    mapPath: layout.mapPath,
+    includePrivate: options.includePrivate === true,
+  });
+  notes.push(...protectionNotes);
 
   // The attackers, from the audit of the logs.
   const activity = new ActivityCollector();
