@@ -2,13 +2,14 @@
 # Installs the Debian packages of the real mail stack that the test suite runs
 # (Postfix with postscreen, Dovecot, fail2ban, rsyslog, openssl), the DNS
 # server the DNS checks are tested against (dnsmasq), nftables (mitigate's
-# set file is checked with nft -c) and the reference tools
+# set file is checked with nft -c), logger and systemd-journal-remote (the
+# syslog and journal sources are tested with them) and the reference tools
 # the benchmark compares against. Runs only as root and only
 # installs what is missing; a policy-rc.d keeps the packages from starting
 # their daemons, so nothing on the machine starts listening.
 set -euo pipefail
 
-packages=(postfix dovecot-core dovecot-imapd dovecot-pop3d fail2ban rsyslog openssl pflogsumm python3-systemd chromium dnsmasq-base nftables diffutils patch)
+packages=(postfix dovecot-core dovecot-imapd dovecot-pop3d fail2ban rsyslog openssl pflogsumm python3-systemd chromium dnsmasq-base nftables diffutils patch bsdutils systemd-journal-remote)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

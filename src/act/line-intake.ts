@@ -78,7 +78,7 @@ export class LineIntake {
       this.metrics.events.inc({ class: event.class });
       if (tsMs > newest) newest = tsMs;
       // A line stamped ahead of now (a sender's clock or zone is off) counts as now.
-      const ts = tsMs > now ? now : tsMs;
+      const ts = Math.min(tsMs, now);
       if (now - ts > this.longestWindow) {
         stale++;
         return;

@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { type AuditFlags, runAuditCommand } from './audit-command.js';
+import { BANS_HELP, type BansFlags, runBansCommand } from './bans-command.js';
 import { type CommandIo, type EventsFlags, runEvents } from './events-command.js';
 import { MITIGATE_HELP, type MitigateFlags, runMitigateCommand } from './mitigate-command.js';
 import { PROBE_HELP, type ProbeFlags, runProbeCommand } from './probe-command.js';
 import { escapeForTerminal } from './terminal-escape.js';
+import { runWatchCommand, WATCH_HELP, type WatchFlags } from './watch-command.js';
 
 const VERSION = '0.1.0';
 
@@ -152,6 +154,51 @@ export async function main(
     .addHelpText('after', MITIGATE_HELP)
     .action(async (logs: string[], flags: MitigateFlags) => {
       status = await runMitigateCommand(logs, flags, io);
+    });
+
+  program
+    .command('watch')
+    .description(
+      'follow the logs live and ban attackers as they cross the rules, with state that survives restarts',
+    )
+    .argument('[logs...]', 'log files to follow like tail -F (they may not exist yet)', [])
+    .option('--journal [units]', 'read journalctl -f -o json, optionally of these units (comma-separated)')
+    .option(
+      '--syslog <urls>',
+      'listen for syslog: udp://127.0.0.1:5514,tcp://127.0.0.1:5514 (RFC 3164 and 5424)',
+    )
+    .option(
+      '--config <dir>',
+      'the mail server configuration (mynetworks, the Postfix map and its wiring), as for audit and mitigate',
+    )
+    .option('--settings <file>', "mailwarden's own settings (TOML or YAML; see docs/watch-settings.md)")
+    .option('--dry-run', 'decide and report, but change nothing (state kept in memory only)')
+    .option('--include-private', 'also ban private and loopback addresses (protected by default)')
+    .option('--state <file>', 'the SQLite state file (default: the settings\u2019 state)')
+    .option('--from <where>', 'where to start a file with no stored position: end (default) or start')
+    .option('--metrics <host:port>', 'the loopback address of /metrics and /healthz, or off')
+    .option('--tz <zone>', 'IANA zone of timestamps without an offset (default: this machine\u2019s)')
+    .addHelpText('after', WATCH_HELP)
+    .action(async (logs: string[], flags: WatchFlags) => {
+      status = await runWatchCommand(logs, flags, io);
+    });
+
+  program
+    .command('bans')
+    .description("list, add or lift bans in the watcher's state (applied by the running watcher, or here)")
+    .argument('<verb>', 'list, ban or unban')
+    .argument('[target]', 'ADDRESS or ADDRESS/PREFIX (ban, unban)')
+    .option('--for <duration>', 'ban: how long (90s, 10m, 24h, 7d, 1w)')
+    .option('--reason <text>', 'ban: why, kept in the history')
+    .option('--force', 'ban: even an address the watcher would never ban')
+    .option('--all', 'list: the whole history, lifted bans included')
+    .option('--format <format>', 'list: table or json', 'table')
+    .option('--settings <file>', "mailwarden's own settings (for the state path and the actions)")
+    .option('--state <file>', 'the SQLite state file (default: the settings\u2019 state)')
+    .option('--config <dir>', 'the mail server configuration (for mynetworks and the Postfix map)')
+    .addHelpText('after', BANS_HELP)
+    .action(async (verb: string, target: string | undefined, flags: BansFlags) => {
+      status = await runBansCommand(verb, target, flags, io);
     });
 
   try {

@@ -28,8 +28,9 @@ async function runAll(
   return out;
 }
 
-export async function runAttacks(stack: Stack, options: DriverOptions = {}): Promise<GroundTruth> {
-  const ctx: DriverContext = {
+/** What a client needs to talk to the stack. */
+export function stackContext(stack: Stack, timeoutMs = 10_000): DriverContext {
+  return {
     target: {
       listenAddress: stack.listenAddress,
       hostname: stack.hostname,
@@ -37,8 +38,12 @@ export async function runAttacks(stack: Stack, options: DriverOptions = {}): Pro
       ports: stack.ports,
       users: stack.users,
     },
-    timeoutMs: options.timeoutMs ?? 10_000,
+    timeoutMs,
   };
+}
+
+export async function runAttacks(stack: Stack, options: DriverOptions = {}): Promise<GroundTruth> {
+  const ctx = stackContext(stack, options.timeoutMs);
   const progress = options.progress ?? (() => {});
   const startedAt = new Date().toISOString();
   const scenarios = (await runAll(ATTACK_SCENARIOS, ctx, progress)).map((truth) => {

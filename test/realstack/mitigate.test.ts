@@ -22,7 +22,7 @@ import { runAudit } from '../../src/audit/run-audit.js';
 import { DMS_MASTER_CF } from '../../src/config/layouts/dms-defaults.js';
 import { BLOCK_BEGIN, BLOCK_END } from '../../src/mitigate/cidr-map.js';
 import { runCli } from '../support/run-cli.js';
-import { runAttacks } from './driver.js';
+import { runAttacks, stackContext } from './driver.js';
 import type { DriverContext } from './driver-context.js';
 import { openImap, openSmtp, passPostscreen, password } from './driver-context.js';
 import { type GroundTruth, ScenarioRecorder } from './ground-truth.js';
@@ -49,18 +49,7 @@ function blockedNetworks(map: string): string[] {
     .map((l) => l.split(' ')[0]!);
 }
 
-function driverContext(stack: Stack): DriverContext {
-  return {
-    target: {
-      listenAddress: stack.listenAddress,
-      hostname: stack.hostname,
-      domain: stack.domain,
-      ports: stack.ports,
-      users: stack.users,
-    },
-    timeoutMs: 10_000,
-  };
-}
+const driverContext = (stack: Stack): DriverContext => stackContext(stack);
 
 function attackersOf(truth: GroundTruth): { all: string[]; compromise: string[] } {
   const compromise = truth.scenarios

@@ -44,6 +44,14 @@ export const REQUIREMENTS: readonly Requirement[] = [
   // mitigate's dry-run diffs are checked against GNU diff and applied with patch.
   { debianPackage: 'diffutils', candidates: ['diff'] },
   { debianPackage: 'patch', candidates: ['patch'] },
+  // The syslog listener is tested with util-linux's logger; the journal source on real
+  // journalctl output of journal files that systemd-journal-remote writes.
+  { debianPackage: 'bsdutils', candidates: ['logger'] },
+  { debianPackage: 'systemd', candidates: ['journalctl'] },
+  {
+    debianPackage: 'systemd-journal-remote',
+    candidates: ['/lib/systemd/systemd-journal-remote', '/usr/lib/systemd/systemd-journal-remote'],
+  },
 ];
 
 const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Decider, type Decision } from '../../src/act/decide/decider.js';
+import { DEFAULT_SETTINGS } from '../../src/act/settings/defaults.js';
 import type { WatchSettings } from '../../src/act/settings/types.js';
 import { StateStore } from '../../src/act/state/state-store.js';
 import type { SecurityEvent } from '../../src/classify/event.js';
@@ -18,44 +19,15 @@ const HOUR = 60 * MIN;
 const LOGIN_FAILURES = ['sasl-auth-failure', 'auth-password-mismatch'] as const;
 
 function settings(overrides: Partial<WatchSettings['bans']> = {}): WatchSettings {
+  const base = structuredClone(DEFAULT_SETTINGS);
   return {
+    ...base,
     state: ':memory:',
-    tick: 1000,
-    from: 'end',
-    includePrivate: false,
-    allow: [],
-    allowlist: null,
-    protectLogins: true,
     rules: [
       { name: 'login-brute-force', classes: [...LOGIN_FAILURES], count: 5, window: 10 * MIN },
       { name: 'slow-brute-force', classes: [...LOGIN_FAILURES], count: 20, window: 24 * HOUR },
     ],
-    bans: {
-      duration: HOUR,
-      repeatFactor: 4,
-      maxDuration: 30 * 24 * HOUR,
-      repeatMemory: 30 * 24 * HOUR,
-      subnetMin: 3,
-      subnetWindow: HOUR,
-      subnetPrefix4: 24,
-      subnetPrefix6: 64,
-      maxPrefix4: 24,
-      maxPrefix6: 48,
-      ...overrides,
-    },
-    actions: {
-      enabled: ['stdout'],
-      retries: 3,
-      retryDelay: 1000,
-      retryMaxDelay: 10_000,
-      execPrefix: null,
-      fail2ban: { jail: 'mailwarden', command: ['fail2ban-client'] },
-      postfixMap: { map: null, reloadInterval: 10_000, reloadCommand: null },
-      nftables: { family: 'inet', table: 'mailwarden', set4: 'blocked4', set6: 'blocked6', command: ['nft'] },
-      webhook: null,
-    },
-    metrics: { listen: null },
-    decisionLog: null,
+    bans: { ...base.bans, ...overrides },
   };
 }
 
