@@ -31,6 +31,36 @@ const nullableString = { type: ['string', 'null'] };
 const nullableTime = { anyOf: [isoTime, { type: 'null' }] };
 const seconds = { type: 'integer', minimum: -1 };
 
+const banHistory = object({
+  state: { type: 'string' },
+  total: count,
+  active: count,
+  bans: {
+    type: 'array',
+    items: object({
+      target: { type: 'string' },
+      origin: { enum: ['watch', 'subnet', 'manual'] },
+      rule: nullableString,
+      reason: { type: 'string' },
+      level: { type: 'integer', minimum: 1 },
+      created: isoTime,
+      expires: isoTime,
+      lifted: nullableTime,
+      liftReason: nullableString,
+      actions: {
+        type: 'array',
+        items: object({
+          action: { type: 'string' },
+          op: { enum: ['ban', 'unban'] },
+          state: { enum: ['pending', 'done', 'failed'] },
+          attempts: count,
+          lastError: nullableString,
+        }),
+      },
+    }),
+  },
+});
+
 const fail2banCoverage = object({
   attackers: count,
   neverBanned: count,
@@ -193,6 +223,7 @@ export function auditReportSchema(): Record<string, unknown> {
         }),
         redacted: { type: 'boolean' },
         fail2banCoverage,
+        banHistory,
         configuration: object({
           kind: { enum: ['docker-mailserver', 'mailcow', 'plain'] },
           directory: { type: 'string' },
@@ -202,7 +233,7 @@ export function auditReportSchema(): Record<string, unknown> {
           notes: strings,
         }),
       },
-      ['configuration', 'fail2banCoverage'],
+      ['configuration', 'fail2banCoverage', 'banHistory'],
     ),
   };
 }

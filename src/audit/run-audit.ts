@@ -11,6 +11,7 @@ import { type ParallelOptions, scanParallel } from '../pipeline/parallel-scan.js
 import { type EventSink, type ScanOptions, scanInputs } from '../pipeline/read-events.js';
 import type { AuditReport } from '../report/model.js';
 import { Analysis, type AnalysisState, sortFindings } from './analysis.js';
+import { banHistoryFindings, readBanHistory } from './ban-history.js';
 import { confirmArchiveDecoder } from './config/archive-decoder-check.js';
 import { auditConfiguration } from './config/config-audit.js';
 import { dnsCheckInput } from './config/dns-input.js';
@@ -31,6 +32,8 @@ export interface AuditOptions extends ScanOptions, ParallelOptions {
   redact?: boolean;
   /** Also audit this configuration (docker-mailserver, mailcow or plain host). */
   config?: LoadConfigOptions & { dir: string; resolver?: string; now?: Date };
+  /** A `mailwarden watch` state file: its ban history goes into the report. */
+  state?: string;
   /** Also given every event the analysis reads (`mailwarden mitigate` uses it); reading then stays in this thread. */
   observe?: EventSink;
 }
@@ -83,15 +86,20 @@ export async function runAudit(
   const fromLogs = coverage?.result
     ? logFindings.filter((f) => f.id !== 'fail2ban-coverage-gap')
     : logFindings;
-  const findings = configured
-    ? sortFindings([...fromLogs, ...configured.findings, ...(coverage?.result?.findings ?? [])])
-    : logFindings;
+  const history = options.state !== undefined ? readBanHistory(options.state) : null;
+  const findings = sortFindings([
+    ...fromLogs,
+    ...(configured?.findings ?? []),
+    ...(coverage?.result?.findings ?? []),
+    ...(history ? banHistoryFindings(history) : []),
+  ]);
   const f2b = analysis.state.detectors[DETECTORS.indexOf(fail2banCoverage)] as {
     banCount: Record<string, number>;
   };
   let report = buildReport(findings, analysis.state.statistics, run, { ...f2b.banCount });
   if (configured) report.configuration = configured.summary;
   if (coverage?.result) report.fail2banCoverage = coverage.result.matrix;
+  if (history) report.banHistory = history;
   if (options.redact) report = redactReport(report);
   return { report, run };
 }

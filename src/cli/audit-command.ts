@@ -23,6 +23,7 @@ export interface AuditFlags extends EventsFlags {
   subnetMin?: string;
   failOn?: string;
   redact?: boolean;
+  state?: string;
 }
 
 const FORMATS = ['md', 'html', 'json'] as const;
@@ -42,9 +43,9 @@ export async function runAuditCommand(paths: string[], flags: AuditFlags, io: Co
   const subnetMin = flags.subnetMin !== undefined ? Number(flags.subnetMin) : DEFAULT_SUBNET_MIN;
   if (!Number.isInteger(subnetMin) || subnetMin < 1)
     throw new Error(`--subnet-min: "${flags.subnetMin}" is not a whole number of at least 1`);
-  if (paths.length === 0 && flags.config === undefined)
+  if (paths.length === 0 && flags.config === undefined && flags.state === undefined)
     throw new Error(
-      'give the mail logs to audit (files, directories, or - for stdin), or a configuration with --config',
+      'give the mail logs to audit (files, directories, or - for stdin), a configuration with --config, or a watcher state with --state',
     );
   if (
     flags.config === undefined &&
@@ -59,6 +60,7 @@ export async function runAuditCommand(paths: string[], flags: AuditFlags, io: Co
     ...read,
     subnetMin,
     redact: flags.redact === true,
+    ...(flags.state !== undefined ? { state: flags.state } : {}),
     ...(threads !== undefined ? { threads } : {}),
     ...(flags.config !== undefined ? { config: configOptions(flags, flags.config, read.now) } : {}),
   };

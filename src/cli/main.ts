@@ -89,6 +89,7 @@ export async function main(
       'exit 1 when an open finding is this severe or worse (critical, high, medium, low, info)',
     )
     .option('--redact', 'mask user names and the last part of addresses, for sharing the report')
+    .option('--state <file>', 'add the ban history of a mailwarden watch state file (read only)')
     .option('--year <year>', 'year for syslog timestamps that carry none (default: inferred)')
     .option('--tz <zone>', 'IANA zone of timestamps without an offset (default: this machine\u2019s)')
     .option('--now <time>', 'reference time for year inference instead of the files\u2019 modification times')

@@ -5,6 +5,7 @@
  * feeds between its lines.
  */
 import type { Finding, FindingSource } from '../findings/finding.js';
+import { banHistorySummary, banHistoryTable } from './ban-history-table.js';
 import { classCoverageTable, jailTable, type TextTable } from './coverage-table.js';
 import { escapeMarkdownInline as inline, markdownCodeBlock, markdownCodeSpan } from './escape.js';
 import {
@@ -427,6 +428,23 @@ function coverageSection(report: AuditReport): string | null {
     .join('\n\n');
 }
 
+function banHistorySection(report: AuditReport): string | null {
+  const history = report.banHistory;
+  if (!history) return null;
+  const t = banHistoryTable(history);
+  return [
+    '## Appendix: Ban History (mailwarden watch)',
+    inline(banHistorySummary(history)),
+    t.rows.length > 0
+      ? table(
+          t.headers.map((x) => inline(x)),
+          t.rows.map((r) => r.map((x) => inline(x))),
+          t.numeric.map((n) => (n ? 'right' : 'left')),
+        )
+      : '_No bans recorded._',
+  ].join('\n\n');
+}
+
 /** The whole report as GitHub-flavoured Markdown, ending with a newline. */
 export function renderMarkdown(report: AuditReport): string {
   const sections = [
@@ -438,6 +456,7 @@ export function renderMarkdown(report: AuditReport): string {
     monitoring(report),
     appendix(report),
     coverageSection(report),
+    banHistorySection(report),
     configurationSection(report),
   ].filter((x): x is string => x !== null);
   return `${sections.join(`\n\n${RULE}\n\n`)}\n`;

@@ -1,3 +1,4 @@
+import type { BanHistory } from '../audit/ban-history.js';
 import type { Fail2banCoverageMatrix } from '../detect/fail2ban/coverage-matrix.js';
 import type { Finding } from '../findings/finding.js';
 
@@ -70,4 +71,6 @@ export interface AuditReport {
   };
   /** With --config and a fail2ban configuration: what each enabled jail would ban in these logs. */
   fail2banCoverage?: Fail2banCoverageMatrix;
+  /** With --state: the bans `mailwarden watch` decided, newest first, and what its actions did. */
+  banHistory?: BanHistory;
 }

@@ -184,6 +184,20 @@ realStackTest(
       const health = await fetch(`http://${METRICS}/healthz`);
       assert.equal(health.status, 200, await health.text());
 
+      // fail2ban loses the ban behind the watcher's back (say, a fail2ban restart): a restart of the watcher reconciles.
+      assert.deepEqual(await watch.stop('SIGTERM'), { code: 0, signal: null });
+      assert.equal(
+        run('fail2ban-client', [...stack.fail2ban.clientArgs, 'set', JAIL, 'unbanip', ATTACKER]).status,
+        0,
+      );
+      assert.ok(!bannedInFail2ban(stack).includes(ATTACKER));
+      watch = WatchProcess.start(args);
+      await watch.started();
+      await watch.waitFor('fail2ban to hold the ban again', () => bannedInFail2ban(stack).includes(ATTACKER));
+      await watch.waitFor('the reconciliation in the decision log', () =>
+        decisions().some((d) => d.kind === 'reconcile' && d.action === 'fail2ban' && d.target === ATTACKER),
+      );
+
       // Lifted by hand while the watcher runs: it applies the unban.
       const unban = await runCli(['bans', 'unban', ATTACKER, '--settings', settings, '--config', config]);
       assert.equal(unban.status, 0, unban.err);
@@ -204,8 +218,9 @@ realStackTest(
       await new Promise((r) => setTimeout(r, 2000));
       assert.deepEqual(watch.jsonLines(), [], watch.stderr);
       const actionFile = readFileSync(join(stack.fail2ban.bansDir, `${JAIL}.txt`), 'utf8');
-      assert.equal(actionFile.split('\n').filter((l) => l === `+${ATTACKER}`).length, 1, actionFile);
-      assert.equal(actionFile.split('\n').filter((l) => l === `-${ATTACKER}`).length, 1, actionFile);
+      // Banned, unbanned behind the watcher's back, banned again by the reconciliation, unbanned by hand.
+      assert.equal(actionFile.split('\n').filter((l) => l === `+${ATTACKER}`).length, 2, actionFile);
+      assert.equal(actionFile.split('\n').filter((l) => l === `-${ATTACKER}`).length, 2, actionFile);
       const list = await runCli(['bans', 'list', '--all', '--format', 'json', '--settings', settings]);
       const history = JSON.parse(list.out) as {
         target: string;

@@ -82,8 +82,26 @@ export interface WatcherClaim {
 export class StateStore {
   private readonly db: Database.Database;
 
-  constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
+  /** `readonly`: for reports, which must never create or change a state file. */
+  constructor(
+    readonly path: string,
+    options: { readonly?: boolean } = {},
+  ) {
+    if (options.readonly) {
+      try {
+        this.db = new Database(path, { readonly: true, fileMustExist: true });
+      } catch (error) {
+        throw new StateError(`${path}: cannot read the state database: ${(error as Error).message}`);
+      }
+      return;
+    }
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
+    } catch (error) {
+      throw new StateError(
+        `${path}: cannot create its folder: ${(error as Error).message} (give another path with --state, or "state" in the settings)`,
+      );
+    }
     try {
       this.db = new Database(path);
     } catch (error) {
@@ -114,6 +132,16 @@ export class StateStore {
 
   close(): void {
     this.db.close();
+  }
+
+  /** Counts of bans in the state, for reports. */
+  banCounts(): { total: number; active: number } {
+    return this.stmt(
+      'SELECT count(*) AS total, coalesce(sum(lifted IS NULL), 0) AS active FROM bans',
+    ).get() as {
+      total: number;
+      active: number;
+    };
   }
 
   transaction<T>(fn: () => T): T {
