@@ -88,3 +88,30 @@ export function realStackTest(
 export function skippedRealStackTests(): number {
   return skippedCount;
 }
+
+/**
+ * A test that needs some of the real tools (say util-linux's `logger`) but not
+ * the daemons or root: fails naming the missing packages, unless the skip is
+ * asked for, in which case it is skipped and counted like the others.
+ */
+export function toolTest(
+  debianPackages: readonly string[],
+  name: string,
+  options: RealStackTestOptions,
+  fn: (t: TestContext) => Promise<void> | void,
+): void {
+  const missing = missingPackages(REQUIREMENTS.filter((r) => debianPackages.includes(r.debianPackage)));
+  if (missing.length === 0) {
+    test(name, options, fn);
+    return;
+  }
+  if (skipRequested()) {
+    skippedCount += 1;
+    registerSkipReport();
+    test(name, { skip: `${SKIP_ENV}=1 and ${missing.join(', ')} missing` }, () => {});
+    return;
+  }
+  test(name, options, () => {
+    throw new MissingPackagesError(missing);
+  });
+}

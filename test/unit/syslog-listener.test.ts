@@ -14,21 +14,12 @@ import {
   type SyslogLimits,
   SyslogListener,
 } from '../../src/ingest/live/syslog-listener.js';
-import { MissingPackagesError, missingPackages, REQUIREMENTS } from '../realstack/requirements.js';
-import { SKIP_ENV, skipRequested } from '../realstack/skip-policy.js';
+import { toolTest } from '../realstack/skip-policy.js';
 
 const run = promisify(execFile);
-const LOGGER_REQUIREMENTS = REQUIREMENTS.filter((req) => req.debianPackage === 'bsdutils');
-
 /** A test that needs util-linux's `logger`: fails when it is missing, unless the real-stack skip is asked for. */
 function loggerTest(name: string, fn: () => Promise<void>): void {
-  const missing = missingPackages(LOGGER_REQUIREMENTS);
-  if (missing.length === 0) test(name, { timeout: 20_000 }, fn);
-  else if (skipRequested()) test(name, { skip: `${SKIP_ENV}=1 and logger is missing (bsdutils)` }, () => {});
-  else
-    test(name, () => {
-      throw new MissingPackagesError(missing);
-    });
+  toolTest(['bsdutils'], name, { timeout: 20_000 }, fn);
 }
 
 function headerContext() {
