@@ -87,7 +87,12 @@ test('the defaults', () => {
 
 test('the default rules count exactly the classes worth a ban', () => {
   const counted = new Set(DEFAULT_SETTINGS.rules.flatMap((r) => r.classes));
-  assert.deepEqual([...counted].sort(), [...BAN_WORTHY_CLASSES].sort());
+  // Dovecot auth's second line of a failed login is left out: one attempt counts once.
+  const secondLines = new Set(['auth-unknown-user', 'auth-password-mismatch']);
+  assert.deepEqual(
+    [...counted].sort(),
+    [...BAN_WORTHY_CLASSES].filter((c) => !secondLines.has(c)).sort(),
+  );
 });
 
 test('the defaults cannot be changed through loaded settings', () => {
@@ -96,7 +101,7 @@ test('the defaults cannot be changed through loaded settings', () => {
   loaded.rules[0]!.classes.push('pregreet');
   loaded.actions.enabled.push('nftables');
   assert.deepEqual(DEFAULT_SETTINGS.actions.enabled, ['stdout']);
-  assert.equal(DEFAULT_SETTINGS.rules[0]!.classes.length, 5);
+  assert.equal(DEFAULT_SETTINGS.rules[0]!.classes.length, 3);
 });
 
 // Every key set away from its default, in the forms each format allows.
