@@ -178,6 +178,10 @@ export async function main(
     .option('--state <file>', 'the SQLite state file (default: the settings\u2019 state)')
     .option('--from <where>', 'where to start a file with no stored position: end (default) or start')
     .option('--metrics <host:port>', 'the loopback address of /metrics and /healthz, or off')
+    .option(
+      '--subnet-min <n>',
+      'ban the /24 (IPv6 /64) when this many of its addresses are banned within the subnet window (0: never)',
+    )
     .option('--tz <zone>', 'IANA zone of timestamps without an offset (default: this machine\u2019s)')
     .addHelpText('after', WATCH_HELP)
     .action(async (logs: string[], flags: WatchFlags) => {

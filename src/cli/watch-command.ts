@@ -21,6 +21,7 @@ export interface WatchFlags {
   state?: string;
   from?: string;
   metrics?: string;
+  subnetMin?: string;
   tz?: string;
 }
 
@@ -59,6 +60,7 @@ export async function settingsFromFlags(flags: {
   includePrivate?: boolean;
   from?: string;
   metrics?: string;
+  subnetMin?: string;
 }): Promise<WatchSettings> {
   const base =
     flags.settings !== undefined ? await loadSettings(flags.settings) : structuredClone(DEFAULT_SETTINGS);
@@ -71,6 +73,12 @@ export async function settingsFromFlags(flags: {
     settings.from = flags.from;
   }
   if (flags.metrics !== undefined) settings.metrics = { listen: metricsFlag(flags.metrics) };
+  if (flags.subnetMin !== undefined) {
+    const n = Number(flags.subnetMin);
+    if (!Number.isInteger(n) || n < 0 || n > 65_536)
+      throw new Error(`--subnet-min: "${flags.subnetMin}" is not a whole number from 0 (off) to 65536`);
+    settings.bans = { ...settings.bans, subnetMin: n };
+  }
   return settings;
 }
 
