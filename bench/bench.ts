@@ -1,12 +1,15 @@
 // `npm run bench`: generates a realistic mail log and times mailwarden against the
 // tools an administrator would otherwise use, on the same file in the same run,
-// reporting ratios (absolute times on a shared machine vary; ratios much less).
+// reporting ratios (absolute times on a shared machine vary; ratios much less);
+// then the latency of `mailwarden watch` from a line written to its ban, under a
+// sustained write rate (watch-latency.ts).
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { commandExists, type Measurement, measure } from './measure.js';
+import { formatWatchLatency, measureWatchLatency, type WatchLatencyResult } from './watch-latency.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const mailwarden = join(root, 'bin', 'mailwarden');
@@ -19,6 +22,11 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(root, 'bench', 'out') },
     gzip: { type: 'boolean', default: false },
     'peer-lines': { type: 'string', default: '1000000' },
+    'skip-watch': { type: 'boolean', default: false },
+    'watch-only': { type: 'boolean', default: false },
+    'watch-rate': { type: 'string', default: '10000' },
+    'watch-seconds': { type: 'string', default: '20' },
+    'watch-size': { type: 'string', default: '30MB' },
   },
 });
 
@@ -51,19 +59,34 @@ function nodeLoopScript(path: string): string {
   ].join('');
 }
 
-async function main(): Promise<void> {
-  mkdirSync(values.out!, { recursive: true });
-  let log = values.input;
-  if (!log) {
-    const dir = join(values.out!, `gen-${values.size}-seed${values.seed}`);
-    log = join(dir, 'mail.log');
-    if (!existsSync(log)) {
-      console.error(`generating ${values.size} (seed ${values.seed}) in ${dir} ...`);
-      sh(
-        `node ${join(root, 'dist', 'bench', 'generator', 'cli.js')} --size ${values.size} --seed ${values.seed} --out ${dir}`,
-      );
-    }
+/** bench/out/gen-SIZE-seedN/mail.log, generated the first time it is asked for. */
+function generatedLog(size: string, seed: string): string {
+  const dir = join(values.out!, `gen-${size}-seed${seed}`);
+  const log = join(dir, 'mail.log');
+  if (!existsSync(log)) {
+    console.error(`generating ${size} (seed ${seed}) in ${dir} ...`);
+    sh(
+      `node ${join(root, 'dist', 'bench', 'generator', 'cli.js')} --size ${size} --seed ${seed} --out ${dir}`,
+    );
   }
+  return log;
+}
+
+function positive(name: string, text: string | undefined): number {
+  const value = Number(text);
+  if (!(value > 0)) throw new Error(`--${name}: not a positive number: ${text}`);
+  return value;
+}
+
+interface Throughput {
+  input: { path: string; lines: number; bytes: number };
+  results: Measurement[];
+  ratios: Record<string, Record<string, number>>;
+}
+
+/** The batch commands and their peers on one log: lines/s, MB/s, peak RSS and ratios. */
+async function throughput(): Promise<Throughput> {
+  const log = values.input ?? generatedLog(values.size!, values.seed!);
   const bytes = statSync(log).size;
   const lines = await countLines(log);
   console.error(`input ${log}: ${lines} lines, ${(bytes / 1e6).toFixed(0)} MB`);
@@ -131,13 +154,37 @@ async function main(): Promise<void> {
     for (const [ref, ratio] of Object.entries(refs))
       console.log(`    vs ${ref.padEnd(32)} ${ratio.toFixed(2)}x`);
   }
+  return { input: { path: log, lines, bytes }, results, ratios };
+}
+
+async function watchLatency(): Promise<WatchLatencyResult> {
+  const seconds = positive('watch-seconds', values['watch-seconds']);
+  const rate = positive('watch-rate', values['watch-rate']);
+  const backgroundLog = generatedLog(values['watch-size']!, values.seed!);
+  console.error(`watch latency: ${rate} lines/s for ${seconds} s, background from ${backgroundLog} ...`);
+  const result = await measureWatchLatency({
+    mailwarden,
+    backgroundLog,
+    rate,
+    seconds,
+    probeIntervalMs: 200,
+  });
+  console.log(`\n${formatWatchLatency(result).join('\n')}`);
+  return result;
+}
+
+async function main(): Promise<void> {
+  mkdirSync(values.out!, { recursive: true });
+  if (values['skip-watch'] && values['watch-only'])
+    throw new Error('--skip-watch and --watch-only exclude each other');
+  const batch = values['watch-only'] ? null : await throughput();
+  const watch = values['skip-watch'] ? null : await watchLatency();
   const report = {
     date: new Date().toISOString(),
     commit: spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim(),
     node: process.version,
-    input: { path: log, lines, bytes },
-    results,
-    ratios,
+    ...batch,
+    watch,
   };
   const outFile = join(values.out!, `bench-${report.date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);

@@ -61,7 +61,7 @@ export class WatchMetrics {
   });
   readonly lag = new Gauge({
     name: 'mailwarden_source_lag_seconds',
-    help: 'Wall-clock time minus the log time of the last line read from the source.',
+    help: 'Wall-clock time minus the log time of the newest event of a counted class read from the source.',
     labelNames: ['source'] as const,
     registers: [this.registry],
   });
