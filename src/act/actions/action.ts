@@ -32,9 +32,12 @@ export interface BanAction {
   check?(): Promise<string[]>;
 }
 
-/** The same outcome for every operation. */
+/**
+ * The same outcome for every operation; with no operation (a sync of a
+ * set-keeping action at start) the one outcome, so a failure is still seen.
+ */
 export function allOutcomes(ops: readonly ActionOp[], outcome: OpOutcome): OpOutcome[] {
-  return ops.map(() => outcome);
+  return ops.length === 0 ? [outcome] : ops.map(() => outcome);
 }
 
 /** A ban as the stdout line and the webhook carry it. */

@@ -35,7 +35,8 @@ export class Fail2banAction implements BanAction {
 
   async perform(ops: readonly ActionOp[]): Promise<OpOutcome[]> {
     const outcomes: OpOutcome[] = new Array(ops.length);
-    for (const op of ['ban', 'unban'] as const) {
+    // Unbans first: a ban replaced in the same batch (unban the old, ban the new) must end banned.
+    for (const op of ['unban', 'ban'] as const) {
       const indexes = ops.flatMap((o, i) => (o.op === op ? [i] : []));
       if (indexes.length === 0) continue;
       const targets = [...new Set(indexes.map((i) => ops[i]!.ban.target))];

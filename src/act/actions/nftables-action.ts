@@ -10,19 +10,28 @@ interface NftSetJson {
   nftables?: { set?: { elem?: unknown[] } }[];
 }
 
-/** An element of `nft -j list set`: an address, a prefix, or a range. */
+/** An element of `nft -j list set`: an address, a prefix (`a/len`), or a range (`from-to`, as nft writes it). */
 function elementText(e: unknown): string | null {
   if (typeof e === 'string') return e;
-  if (e && typeof e === 'object') {
-    const o = e as Record<string, unknown>;
-    const inner = (o.elem as Record<string, unknown> | undefined)?.val ?? o.prefix ?? o.range;
-    if (o.prefix && typeof o.prefix === 'object') {
-      const p = o.prefix as { addr?: string; len?: number };
-      return `${p.addr}/${p.len}`;
-    }
-    if (inner !== undefined && inner !== e) return elementText(inner);
+  if (!e || typeof e !== 'object') return null;
+  const o = e as Record<string, unknown>;
+  if (o.prefix && typeof o.prefix === 'object') {
+    const p = o.prefix as { addr?: unknown; len?: unknown };
+    return typeof p.addr === 'string' && typeof p.len === 'number' ? `${p.addr}/${p.len}` : null;
   }
+  if (Array.isArray(o.range) && o.range.length === 2) {
+    const [from, to] = o.range.map(elementText);
+    return from && to ? `${from}-${to}` : null;
+  }
+  // An element with options (`{"elem": {"val": ..., "timeout": ...}}`).
+  if (o.elem && typeof o.elem === 'object') return elementText((o.elem as Record<string, unknown>).val);
   return null;
+}
+
+/** The element as the sets are compared: a network in mitigate's short form, or a range as nft wrote it. */
+function normalElement(text: string): string {
+  const cidr = parseCidr(text);
+  return cidr ? formatShort(cidr) : text;
 }
 
 /**
@@ -49,12 +58,27 @@ export class NftablesAction implements BanAction {
     return runActionCommand(this.execPrefix, [...this.settings.command, ...args]);
   }
 
+  /** Creates the table when it is missing; a table of that name must hold both sets and rules that drop them. */
   async check(): Promise<string[]> {
     const s = this.settings;
     const listed = await this.nft(['list', 'table', s.family, s.table]);
-    if (listed.status === 0) return [];
-    const created = await this.nft([this.creationScript()]);
-    return created.status === 0 ? [] : [`nftables: ${commandFailure(created)}`];
+    if (listed.status !== 0) {
+      const created = await this.nft([this.creationScript()]);
+      return created.status === 0 ? [] : [`nftables: ${commandFailure(created)}`];
+    }
+    const problems: string[] = [];
+    for (const set of this.sets()) {
+      const held = await this.list(set.name);
+      if (typeof held === 'string')
+        problems.push(
+          `nftables: table ${s.family} ${s.table} exists without a usable set ${set.name} (${held}); delete the table so the watcher creates it, or name another table in actions.nftables`,
+        );
+      else if (!listed.output.includes(`@${set.name}`))
+        problems.push(
+          `nftables: no rule of table ${s.family} ${s.table} uses @${set.name}: its bans would not drop anything`,
+        );
+    }
+    return problems;
   }
 
   private creationScript(): string {
@@ -95,8 +119,7 @@ export class NftablesAction implements BanAction {
       const out = new Set<string>();
       for (const e of elems) {
         const text = elementText(e);
-        const cidr = text === null ? null : parseCidr(text);
-        if (cidr) out.add(formatShort(cidr));
+        if (text !== null) out.add(normalElement(text));
       }
       return out;
     } catch (error) {
