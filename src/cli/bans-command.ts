@@ -22,6 +22,7 @@ export interface BansFlags {
   for?: string;
   reason?: string;
   force?: boolean;
+  execPrefix?: string;
 }
 
 export const BANS_HELP = `

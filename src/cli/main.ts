@@ -182,6 +182,10 @@ export async function main(
       '--subnet-min <n>',
       'ban the /24 (IPv6 /64) when this many of its addresses are banned within the subnet window (0: never)',
     )
+    .option(
+      '--exec-prefix <cmd>',
+      'shell command put before postfix, fail2ban-client and nft, e.g. "docker exec mailserver" (settings: actions.exec_prefix)',
+    )
     .option('--tz <zone>', 'IANA zone of timestamps without an offset (default: this machine\u2019s)')
     .addHelpText('after', WATCH_HELP)
     .action(async (logs: string[], flags: WatchFlags) => {
@@ -201,6 +205,10 @@ export async function main(
     .option('--settings <file>', "mailwarden's own settings (for the state path and the actions)")
     .option('--state <file>', 'the SQLite state file (default: the settings\u2019 state)')
     .option('--config <dir>', 'the mail server configuration (for mynetworks and the Postfix map)')
+    .option(
+      '--exec-prefix <cmd>',
+      'shell command put before the actions\u2019 commands, e.g. "docker exec mailserver"',
+    )
     .addHelpText('after', BANS_HELP)
     .action(async (verb: string, target: string | undefined, flags: BansFlags) => {
       status = await runBansCommand(verb, target, flags, io);

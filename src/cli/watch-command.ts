@@ -22,6 +22,7 @@ export interface WatchFlags {
   from?: string;
   metrics?: string;
   subnetMin?: string;
+  execPrefix?: string;
   tz?: string;
 }
 
@@ -61,6 +62,7 @@ export async function settingsFromFlags(flags: {
   from?: string;
   metrics?: string;
   subnetMin?: string;
+  execPrefix?: string;
 }): Promise<WatchSettings> {
   const base =
     flags.settings !== undefined ? await loadSettings(flags.settings) : structuredClone(DEFAULT_SETTINGS);
@@ -73,6 +75,11 @@ export async function settingsFromFlags(flags: {
     settings.from = flags.from;
   }
   if (flags.metrics !== undefined) settings.metrics = { listen: metricsFlag(flags.metrics) };
+  if (flags.execPrefix !== undefined)
+    settings.actions = {
+      ...settings.actions,
+      execPrefix: flags.execPrefix.trim() === '' ? null : flags.execPrefix,
+    };
   if (flags.subnetMin !== undefined) {
     const n = Number(flags.subnetMin);
     if (!Number.isInteger(n) || n < 0 || n > 65_536)

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   appendFileSync,
@@ -475,14 +476,45 @@ test('a path that is not a file is reported, not thrown, and followed once it be
   assert.deepEqual(rec.numbered, ['1:finally', '2:more']);
 });
 
+/**
+ * Root reads any file whatever its mode, so as root the follower runs in a
+ * child process as nobody; the child prints what it is told, one JSON line each.
+ */
+function followAsNobody(path: string): { output: () => string; stop: () => void } {
+  const module = new URL('../../src/ingest/live/file-follower.js', import.meta.url).href;
+  const script = `
+    const { FileFollower } = await import(${JSON.stringify(module)});
+    const f = new FileFollower(${JSON.stringify(path)}, { from: 'start', pollMs: 50 });
+    await f.start(
+      (b) => b.lines.forEach((l, i) => console.log(JSON.stringify({ line: (b.firstLineNo + i) + ':' + l }))),
+      (m) => console.log(JSON.stringify({ problem: m })),
+    );
+    setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534 });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  return { output: () => out, stop: () => child.kill('SIGKILL') };
+}
+
 test('a file without read permission is reported and read once permitted', async (t) => {
-  if (process.getuid?.() === 0) {
-    t.skip('root reads files regardless of their mode');
-    return;
-  }
-  const path = join(tempDir(), 'mail.log');
+  const dir = tempDir();
+  const path = join(dir, 'mail.log');
   writeFileSync(path, 'secret 1\n');
   chmodSync(path, 0o000);
+  if (process.getuid?.() === 0) {
+    chmodSync(dir, 0o755);
+    const child = followAsNobody(path);
+    t.after(child.stop);
+    await waitFor(() => /"problem":"[^"]*EACCES/.test(child.output()), 'a problem report from the child');
+    chmodSync(path, 0o644);
+    await waitFor(() => child.output().includes('{"line":"1:secret 1"}'), `the line, in:\n${child.output()}`);
+    return;
+  }
   const { rec } = await follow(t, path, { from: 'start' });
   await waitFor(() => rec.problems.length > 0, 'a problem report');
   assert.match(rec.problems[0] ?? '', /EACCES/);
