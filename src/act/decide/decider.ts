@@ -245,16 +245,21 @@ export class Decider {
 
   /** Lifts a ban (expiry, or `mailwarden bans unban`). */
   lift(ban: BanRecord, reason: string, now: number): void {
-    this.options.store.liftBan(ban.id, reason, now);
-    this.options.store.addDecision(now, 'unban', ban.target, ban.id, { reason });
-    this.options.onDecision({ kind: 'unban', target: ban.target, ban, reason });
+    this.record(ban, reason, now);
     this.refresh();
   }
 
-  /** Lifts every ban whose time is up. */
+  private record(ban: BanRecord, reason: string, now: number): void {
+    this.options.store.liftBan(ban.id, reason, now);
+    this.options.store.addDecision(now, 'unban', ban.target, ban.id, { reason });
+    this.options.onDecision({ kind: 'unban', target: ban.target, ban, reason });
+  }
+
+  /** Lifts every ban whose time is up (the bans in force are read again once, however many end). */
   expire(now: number): number {
     const due = this.options.store.dueForExpiry(now);
-    for (const b of due) this.lift(b, 'expired', now);
+    for (const b of due) this.record(b, 'expired', now);
+    if (due.length > 0) this.refresh();
     return due.length;
   }
 
