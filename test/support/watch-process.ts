@@ -52,6 +52,14 @@ export class WatchProcess {
     return this.waitFor('the watcher to start', () => /mailwarden: watching/.test(this.stderr), timeoutMs);
   }
 
+  /** Waits for the process to exit by itself (it is killed after `timeoutMs`). */
+  async exited(timeoutMs = 30_000) {
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    const result = await this.exit;
+    clearTimeout(timer);
+    return result;
+  }
+
   /** Sends `signal` and waits for the exit. */
   async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 60_000) {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);

@@ -66,6 +66,10 @@ toolTest(['bsdutils'], 'syslog in, a ban out; SIGHUP applies new rules', { timeo
   try {
     await watch.started();
     assert.ok(existsSync(join(dir, 'state.db')), 'the state path is read relative to the settings file');
+    // A second watcher on the same state is refused: two would apply every ban twice.
+    const second = WatchProcess.start(['/dev/null', '--settings', file]);
+    assert.deepEqual(await second.exited(), { code: 2, signal: null });
+    assert.match(second.stderr, /another watcher \(pid \d+ on .*\) uses this state/);
     send('198.51.100.20', 4);
     await new Promise((r) => setTimeout(r, 800));
     assert.deepEqual(bansOf(watch), []);
