@@ -46,7 +46,7 @@ export const archiveDecoder: Detector<State> = {
   add(s, e, _tsMs, raw) {
     const ext = e.detail ?? '?';
     s.byExtension[ext] = (s.byExtension[ext] ?? 0) + 1;
-    sample(s.samples, ext, raw, e.source);
+    sample(s.samples, ext, raw, e);
   },
   merge(into, later) {
     for (const [k, v] of Object.entries(later.byExtension))

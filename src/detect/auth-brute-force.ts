@@ -123,7 +123,7 @@ export const authBruteForce: Detector<State> = {
       }
       if (addrs && addrs.length < ADDRESSES_PER_USER && !addrs.includes(e.ip)) addrs.push(e.ip);
     }
-    sample(s.samples, e.ip, raw, e.source);
+    sample(s.samples, e.ip, raw, e);
   },
   merge(into, later) {
     for (const [ip, b] of later.byAddress) {

@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import type { Finding } from '../findings/finding.js';
 import type { Detector } from './detector.js';
-import { evidence, mergeSamples, newSamples, type Samples, sample } from './tally.js';
+import { evidence, mergeSamples, newSamples, type Samples, sample, samplesFull } from './tally.js';
 
 interface State {
   /** Connections and failed logins per client address, capped; the rest in `others`. */
@@ -48,7 +48,8 @@ export const clientIpHidden: Detector<State> = {
     if (n !== undefined) s.byAddress.set(e.ip, n + 1);
     else if (s.byAddress.size < ADDRESSES_KEPT) s.byAddress.set(e.ip, 1);
     else s.others++;
-    if (e.class === 'smtp-connect' && isPrivate(e.ip)) sample(s.samples, e.ip, raw, e.source);
+    if (e.class === 'smtp-connect' && !samplesFull(s.samples) && isPrivate(e.ip))
+      sample(s.samples, e.ip, raw, e);
   },
   merge(into, later) {
     for (const [ip, n] of later.byAddress) {

@@ -93,7 +93,7 @@ export const fail2banEnforcement: Detector<State> = {
     if (action) pushDistinct(j.actions, action, TEXTS_KEPT);
     const reason = reasonOf(raw);
     if (reason) pushDistinct(j.reasons, reason, TEXTS_KEPT);
-    sample(s.samples, jail, raw, e.source);
+    sample(s.samples, jail, raw, e);
   },
   merge(into, later) {
     for (const [name, l] of Object.entries(later.jails)) {

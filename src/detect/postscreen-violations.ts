@@ -91,7 +91,7 @@ export const postscreenViolations: Detector<State> = {
       tsMs > (s.denylistedLast.get(e.ip) ?? Number.NEGATIVE_INFINITY)
     )
       s.denylistedLast.set(e.ip, tsMs);
-    sample(s.samples, e.ip, raw, e.source);
+    sample(s.samples, e.ip, raw, e);
   },
   merge(into, later) {
     mergeTallies(into.byAddress, later.byAddress);

@@ -47,7 +47,7 @@ function probeDetector(spec: ProbeSpec): Detector<State> {
       addTo(tallyFor(s.byAddress, e.ip), tsMs, e.class);
       if (e.detail && s.details.length < DETAILS_KEPT && !s.details.includes(e.detail))
         s.details.push(e.detail);
-      sample(s.samples, e.ip, raw, e.source);
+      sample(s.samples, e.ip, raw, e);
     },
     merge(into, later) {
       mergeTallies(into.byAddress, later.byAddress);

@@ -40,7 +40,7 @@ export const queueBacklog: Detector<QueueState> = {
       s.deferredByHour[hour] = (s.deferredByHour[hour] ?? 0) + 1;
       const shape = reasonShape(e.detail);
       s.reasons[shape] = (s.reasons[shape] ?? 0) + 1;
-      sample(s.samples, shape, raw, e.source);
+      sample(s.samples, shape, raw, e);
     }
   },
   merge(into, later) {
@@ -130,7 +130,7 @@ export const contentSummary: Detector<ContentState> = {
     if (e.class === 'virus-found') {
       const name = e.detail ?? '?';
       s.viruses[name] = (s.viruses[name] ?? 0) + 1;
-      sample(s.samples, name, raw, e.source);
+      sample(s.samples, name, raw, e);
     }
   },
   merge(into, later) {

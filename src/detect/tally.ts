@@ -152,9 +152,15 @@ export function newSamples(): Samples {
   return { items: [] };
 }
 
-export function sample(s: Samples, key: string, line: string, source: string): void {
-  if (s.items.length >= SAMPLES_KEPT * 2) return;
-  s.items.push({ key, line, source });
+/** No more samples are kept: a caller can skip the work of making one. */
+export function samplesFull(s: Samples): boolean {
+  return s.items.length >= SAMPLES_KEPT * 2;
+}
+
+/** `from.source` (`file:line`) is read only when the sample is kept: analysis events build it on demand. */
+export function sample(s: Samples, key: string, line: string, from: { readonly source: string }): void {
+  if (samplesFull(s)) return;
+  s.items.push({ key, line, source: from.source });
 }
 
 export function mergeSamples(into: Samples, from: Samples): void {

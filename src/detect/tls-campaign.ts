@@ -33,7 +33,7 @@ export const tlsCampaign: Detector<State> = {
     if (!e.ip) return;
     addTo(tallyFor(s.byAddress, e.ip), tsMs, e.class);
     s.services[e.service] = (s.services[e.service] ?? 0) + 1;
-    sample(s.samples, e.ip, raw, e.source);
+    sample(s.samples, e.ip, raw, e);
   },
   merge(into, later) {
     mergeTallies(into.byAddress, later.byAddress);

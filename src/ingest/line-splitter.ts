@@ -1,8 +1,11 @@
+import { isUtf8 } from 'node:buffer';
+
 /** A line longer than this is reported as malformed and skipped without being held in memory. */
 export const MAX_LINE_BYTES = 64 * 1024;
 
 export interface LineHandler {
-  line(bytes: Buffer, lineNo: number): void;
+  /** `clean`: the line is known to be valid UTF-8 without NUL bytes (checked once for its whole block). */
+  line(bytes: Buffer, lineNo: number, clean: boolean): void;
   oversized(lineNo: number, bytes: number): void;
 }
 
@@ -34,6 +37,10 @@ export class LineSplitter {
       data = Buffer.concat([this.carry, chunk]);
       this.carry = null;
     }
+    // One check for all the whole lines of the block instead of one per line: most blocks are clean text.
+    const lastNl = data.lastIndexOf(10);
+    const whole = data.subarray(0, lastNl + 1);
+    const clean = lastNl >= 0 && isUtf8(whole) && whole.indexOf(0) < 0;
     for (;;) {
       const nl = data.indexOf(10, start);
       if (nl < 0) break;
@@ -45,7 +52,7 @@ export class LineSplitter {
         this.handler.oversized(this.lineNo, nl - start);
       } else {
         const end = nl > start && data[nl - 1] === 13 ? nl - 1 : nl;
-        this.handler.line(data.subarray(start, end), this.lineNo);
+        this.handler.line(data.subarray(start, end), this.lineNo, clean);
       }
       start = nl + 1;
     }
@@ -70,7 +77,7 @@ export class LineSplitter {
       this.lineNo++;
       const c = this.carry;
       const end = c[c.length - 1] === 13 ? c.length - 1 : c.length;
-      this.handler.line(c.subarray(0, end), this.lineNo);
+      this.handler.line(c.subarray(0, end), this.lineNo, false);
     }
     this.carry = null;
   }

@@ -129,11 +129,16 @@ export class LineClassifier {
     return { kind: spec.tier === 'benign' ? 'benign' : 'event', event, raw: text, tsMs: parsed.ts };
   }
 
-  /** Classifies raw bytes, counting the outcome. `onInvalidUtf8` is told of lines that needed replacement characters. */
+  /**
+   * Classifies raw bytes, counting the outcome. `clean`: the caller knows the bytes
+   * are valid UTF-8 without NUL (else they are checked here). `onInvalidUtf8` is
+   * told of lines that needed replacement characters.
+   */
   classifyBytes(
     bytes: Buffer,
     lineNo: number,
     account: FileAccount,
+    clean: boolean,
     onInvalidUtf8: (lineNo: number) => void,
   ): LineOutcome {
     account.lines++;
@@ -149,12 +154,14 @@ export class LineClassifier {
         return { kind: 'counted', cls: quick, tier: 'benign' };
       }
     }
-    const utf8 = isUtf8(bytes);
-    if (looksBinary(bytes, utf8)) {
-      account.malformed++;
-      return { kind: 'malformed', reason: 'binary data' };
+    if (!clean) {
+      const utf8 = isUtf8(bytes);
+      if (looksBinary(bytes, utf8)) {
+        account.malformed++;
+        return { kind: 'malformed', reason: 'binary data' };
+      }
+      if (!utf8) onInvalidUtf8(lineNo);
     }
-    if (!utf8) onInvalidUtf8(lineNo);
     const outcome = this.classifyText(bytes.toString('utf8'), lineNo);
     switch (outcome.kind) {
       case 'event':

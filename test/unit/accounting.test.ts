@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { type ReadWarning, readEvents } from '../../src/index.js';
+import { scanParallel } from '../../src/pipeline/parallel-scan.js';
 
 async function drain(paths: string[], options = {}) {
   const warnings: ReadWarning[] = [];
@@ -113,4 +114,58 @@ test('unrecognised lines are grouped by shape with addresses and numbers masked'
   assert.equal(stats.unrecognisedShapes.length, 1);
   assert.equal(stats.unrecognisedShapes[0]!.count, 3);
   assert.match(stats.unrecognisedShapes[0]!.shape, /unknown\[ADDR\] code N/);
+});
+
+test('a damaged line among thousands of clean ones is still caught, in one pass and in parallel', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-damaged-'));
+  const file = join(dir, 'mail.log');
+  const clean = (i: number) =>
+    Buffer.from(
+      `Oct 10 01:33:12 mail postfix/smtpd[1]: connect from unknown[10.0.${(i >> 8) & 255}.${i & 255}]\n`,
+    );
+  const parts: Buffer[] = [];
+  for (let i = 1; i <= 60_000; i++) {
+    if (i === 30_001)
+      parts.push(Buffer.from('Oct 10 01:33:12 mail postfix/smtpd[1]: connect from \u0000[10.9.9.9]\n'));
+    else if (i === 45_001)
+      parts.push(
+        Buffer.concat([
+          Buffer.from('Oct 10 01:33:13 mail postfix/smtpd[1]: lost connection after EHLO from '),
+          Buffer.from([0xc3, 0x28]),
+          Buffer.from('[192.0.2.7]\n'),
+        ]),
+      );
+    else parts.push(clean(i));
+  }
+  writeFileSync(file, Buffer.concat(parts));
+  const check = (
+    stats: { files: { lines: number; malformed: number; classified: number }[] },
+    warnings: ReadWarning[],
+  ) => {
+    const f = stats.files[0]!;
+    assert.equal(f.lines, 60_000);
+    assert.equal(f.malformed, 1, 'the NUL line is binary data');
+    assert.equal(f.classified, 1, 'the line with invalid UTF-8 is still classified');
+    assert.ok(warnings.some((w) => w.line === 30_001 && /binary/.test(w.message)));
+    assert.ok(warnings.some((w) => w.line === 45_001 && /UTF-8/.test(w.message)));
+  };
+  const single = await drain([file]);
+  check(single.stats, single.warnings);
+  assert.deepEqual(
+    single.events.filter((e) => e.tier !== 'benign').map((e) => e.ip),
+    ['192.0.2.7'],
+  );
+  const warnings: ReadWarning[] = [];
+  const parallel = await scanParallel(
+    [file],
+    {
+      tz: 'UTC',
+      now: new Date('2025-10-11T00:00:00Z'),
+      workers: 2,
+      pieceBytes: 64 * 1024,
+      onWarning: (w) => warnings.push(w),
+    },
+    { mode: 'events', lines: () => {} },
+  );
+  check(parallel, warnings);
 });

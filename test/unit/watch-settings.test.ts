@@ -89,10 +89,7 @@ test('the default rules count exactly the classes worth a ban', () => {
   const counted = new Set(DEFAULT_SETTINGS.rules.flatMap((r) => r.classes));
   // Dovecot auth's second line of a failed login is left out: one attempt counts once.
   const secondLines = new Set(['auth-unknown-user', 'auth-password-mismatch']);
-  assert.deepEqual(
-    [...counted].sort(),
-    [...BAN_WORTHY_CLASSES].filter((c) => !secondLines.has(c)).sort(),
-  );
+  assert.deepEqual([...counted].sort(), [...BAN_WORTHY_CLASSES].filter((c) => !secondLines.has(c)).sort());
 });
 
 test('the defaults cannot be changed through loaded settings', () => {
