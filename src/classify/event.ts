@@ -23,3 +23,18 @@ export interface SecurityEvent {
   /** `file:line` of the line the event came from. */
   source: string;
 }
+
+/** An event that keeps the parts of its `source` apart (the analysis's events do), so that state can hold a line number instead of a new string. */
+interface SourceParts {
+  readonly sourceFile: string;
+  readonly sourceLine: number;
+}
+
+/** The file and line an event came from, without building its `file:line` text where the event holds them apart. */
+export function sourceParts(e: SecurityEvent): { file: string; line: number } {
+  const parts = e as Partial<SourceParts>;
+  if (parts.sourceFile !== undefined && parts.sourceLine !== undefined)
+    return { file: parts.sourceFile, line: parts.sourceLine };
+  const colon = e.source.lastIndexOf(':');
+  return { file: e.source.slice(0, colon), line: Number(e.source.slice(colon + 1)) };
+}

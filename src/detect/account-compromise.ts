@@ -1,22 +1,46 @@
+import { sourceParts } from '../classify/event.js';
 import type { Finding, FindingSource } from '../findings/finding.js';
 import type { Detector } from './detector.js';
 
-/** Per address and user: failures before the first success, that success, failures after it. */
+/**
+ * Per address and user: failures before the first success, that success,
+ * failures after it. There are as many pairs as guessed users, so a pair keeps
+ * numbers and references only: its address and user are in its key, and the
+ * lines it may cite as evidence are file references and line numbers, turned into
+ * `file:line` only for the few pairs that become hits.
+ */
 interface Pair {
-  ip: string;
-  user: string;
-  /** Failed attempts before the first success, counted as the auth-brute-force detector counts them. */
-  failsBefore: number;
   saslBefore: number;
   loginBefore: number;
   authBefore: number;
   success: number | null;
-  /** `file:line` of the first success; its text is read back only if the pair turns out a hit (most successes are innocent). */
-  successSource: string | null;
+  successFile: string | null;
+  successLine: number;
   failsAfter: number;
   firstFail: number;
-  /** `file:line` of the first failures of this pair (kept as bare strings: there are as many pairs as guessed users). */
-  failureSources: string[];
+  /** The file of the pair's first failures, and their lines (0: none). */
+  failFile: string | null;
+  failLine1: number;
+  failLine2: number;
+}
+
+const KEY_SEPARATOR = '\u0000';
+
+/** Failed attempts before the first success, counted as the auth-brute-force detector counts them. */
+function failsBefore(p: Pair): number {
+  return Math.max(p.authBefore, p.saslBefore + p.loginBefore);
+}
+
+function failureSources(p: Pair): string[] {
+  if (p.failFile === null) return [];
+  return [p.failLine1, p.failLine2].filter((n) => n > 0).map((n) => `${p.failFile}:${n}`);
+}
+
+function noteFailureLine(p: Pair, file: string, line: number): void {
+  if (p.failFile === null) {
+    p.failFile = file;
+    p.failLine1 = line;
+  } else if (p.failLine2 === 0 && p.failFile === file) p.failLine2 = line;
 }
 
 interface State {
@@ -58,26 +82,25 @@ function volumeJumps(sent: State['sent']): VolumeJump[] {
 
 /** Fewer failures than this before a success is a typo, not a guessed password. */
 export const MIN_FAILURES = 3;
-const FAILURE_SOURCES_KEPT = 2;
 
 const FAILURES = new Set(['sasl-auth-failure', 'mail-login-failure', 'auth-password-mismatch']);
 
 function pair(s: State, ip: string, user: string): Pair {
-  const key = `${ip}\u0000${user}`;
+  const key = ip + KEY_SEPARATOR + user;
   let p = s.pairs.get(key);
   if (!p) {
     p = {
-      ip,
-      user,
-      failsBefore: 0,
       saslBefore: 0,
       loginBefore: 0,
       authBefore: 0,
       success: null,
-      successSource: null,
+      successFile: null,
+      successLine: 0,
       failsAfter: 0,
       firstFail: Number.POSITIVE_INFINITY,
-      failureSources: [],
+      failFile: null,
+      failLine1: 0,
+      failLine2: 0,
     };
     s.pairs.set(key, p);
   }
@@ -104,9 +127,11 @@ export const accountCompromise: Detector<State> = {
         if (e.class === 'sasl-auth-failure') p.saslBefore++;
         else if (e.class === 'mail-login-failure') p.loginBefore += Number(e.detail) || 1;
         else p.authBefore++;
-        p.failsBefore = Math.max(p.authBefore, p.saslBefore + p.loginBefore);
         p.firstFail = Math.min(p.firstFail, tsMs);
-        if (p.failureSources.length < FAILURE_SOURCES_KEPT) p.failureSources.push(e.source);
+        if (p.failLine2 === 0) {
+          const { file, line } = sourceParts(e);
+          noteFailureLine(p, file, line);
+        }
       } else p.failsAfter++;
       return;
     }
@@ -124,8 +149,10 @@ export const accountCompromise: Detector<State> = {
     // A success ends the "before" segment of its pair, and of the address's failures that carry no user.
     for (const p of [pair(s, e.ip, user), pair(s, e.ip, '')]) {
       if (p.success === null) {
+        const { file, line } = sourceParts(e);
         p.success = tsMs;
-        p.successSource = e.source;
+        p.successFile = file;
+        p.successLine = line;
       }
     }
   },
@@ -141,13 +168,13 @@ export const accountCompromise: Detector<State> = {
         a.saslBefore += b.saslBefore;
         a.loginBefore += b.loginBefore;
         a.authBefore += b.authBefore;
-        a.failsBefore = Math.max(a.authBefore, a.saslBefore + a.loginBefore);
         a.success = b.success;
-        a.successSource = b.successSource;
+        a.successFile = b.successFile;
+        a.successLine = b.successLine;
         a.failsAfter = b.failsAfter;
-        for (const src of b.failureSources)
-          if (a.failureSources.length < FAILURE_SOURCES_KEPT) a.failureSources.push(src);
-      } else a.failsAfter += b.failsBefore + b.failsAfter;
+        if (b.failFile !== null)
+          for (const line of [b.failLine1, b.failLine2]) if (line > 0) noteFailureLine(a, b.failFile, line);
+      } else a.failsAfter += failsBefore(b) + b.failsAfter;
     }
     for (const [user, days] of later.sent) {
       const mine = into.sent.get(user);
@@ -159,9 +186,21 @@ export const accountCompromise: Detector<State> = {
     }
   },
   findings(s, ctx): Finding[] {
-    const hits = [...s.pairs.values()]
-      .filter((p) => p.success !== null && p.failsBefore >= MIN_FAILURES)
-      .sort((a, b) => a.success! - b.success!);
+    const hits = [...s.pairs]
+      .filter(([, p]) => p.success !== null && failsBefore(p) >= MIN_FAILURES)
+      .map(([key, p]) => {
+        const cut = key.indexOf(KEY_SEPARATOR);
+        return {
+          ip: key.slice(0, cut),
+          user: key.slice(cut + 1),
+          failsBefore: failsBefore(p),
+          firstFail: p.firstFail,
+          success: p.success!,
+          successSource: p.successFile === null ? null : `${p.successFile}:${p.successLine}`,
+          failureSources: failureSources(p),
+        };
+      })
+      .sort((a, b) => a.success - b.success);
     const jumps = volumeJumps(s.sent);
     if (hits.length === 0 && jumps.length === 0) return [];
     const sources: FindingSource[] = hits.map((p) => ({
@@ -169,7 +208,7 @@ export const accountCompromise: Detector<State> = {
       kind: 'address',
       count: p.failsBefore,
       first: new Date(p.firstFail).toISOString(),
-      last: new Date(p.success!).toISOString(),
+      last: new Date(p.success).toISOString(),
       ...(p.user ? { users: [p.user] } : {}),
       banned: ctx.banned.has(p.ip),
     }));
@@ -185,7 +224,7 @@ export const accountCompromise: Detector<State> = {
       .slice(0, 5)
       .map(
         (p) =>
-          `${p.user || '(user not logged)'} logged in from ${p.ip} at ${new Date(p.success!).toISOString()} after ${p.failsBefore} failed attempts from that address`,
+          `${p.user || '(user not logged)'} logged in from ${p.ip} at ${new Date(p.success).toISOString()} after ${p.failsBefore} failed attempts from that address`,
       );
     return [
       {

@@ -51,8 +51,8 @@ class AnalysisEvent implements SecurityEvent {
     readonly pid: number | null,
     cls: EventClass,
     readonly tier: Tier,
-    private readonly file: string,
-    private readonly lineNo: number,
+    readonly sourceFile: string,
+    readonly sourceLine: number,
   ) {
     this.class = cls;
   }
@@ -62,7 +62,7 @@ class AnalysisEvent implements SecurityEvent {
   }
 
   get source(): string {
-    return `${this.file}:${this.lineNo}`;
+    return `${this.sourceFile}:${this.sourceLine}`;
   }
 }
 
