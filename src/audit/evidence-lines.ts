@@ -1,3 +1,4 @@
+import { maxOf } from '../detect/extremes.js';
 import type { Finding } from '../findings/finding.js';
 import { openChunks } from '../ingest/chunks.js';
 
@@ -20,7 +21,7 @@ export async function fillEvidenceLines(findings: Finding[]): Promise<void> {
     }
   }
   for (const [file, lines] of wanted) {
-    const last = Math.max(...lines.keys());
+    const last = maxOf(lines.keys());
     let lineNo = 0;
     let carry = '';
     try {

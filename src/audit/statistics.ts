@@ -1,4 +1,5 @@
 import type { SecurityEvent } from '../classify/event.js';
+import { maxOf, minOf } from '../detect/extremes.js';
 import { subnetOf } from '../detect/subnets.js';
 import type { RankedSource, TimeSeries } from '../report/model.js';
 
@@ -191,8 +192,8 @@ export function timeSeries(
 ): TimeSeries {
   if (s.hourly.size === 0) return { bucketSeconds: 3600, buckets: [], series: {} };
   const hours = [...s.hourly.keys()];
-  const firstHour = Math.min(...hours);
-  const lastHour = Math.max(...hours);
+  const firstHour = minOf(hours);
+  const lastHour = maxOf(hours);
   const daily = forceDaily || lastHour - firstHour > 14 * 24;
   const step = daily ? 24 : 1;
   const start = daily ? Math.floor(firstHour / 24) * 24 : firstHour;

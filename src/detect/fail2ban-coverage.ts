@@ -1,5 +1,6 @@
 import type { Finding, FindingSource } from '../findings/finding.js';
 import type { Detector } from './detector.js';
+import { maxOf } from './extremes.js';
 import { addTo, mergeTallies, type Tallies, tallyFor } from './tally.js';
 
 interface State {
@@ -151,7 +152,7 @@ export const fail2banCoverage: Detector<State> = {
     const classes = Object.keys(gaps).sort((a, b) => gaps[b]!.length - gaps[a]!.length);
     if (classes.length === 0) return findings;
     const unbanned = new Set(classes.flatMap((c) => gaps[c]!.map((g) => g.ip)));
-    const worst = Math.max(...classes.flatMap((c) => gaps[c]!.map((g) => g.count)));
+    const worst = maxOf(classes.flatMap((c) => gaps[c]!.map((g) => g.count)));
     const sources: FindingSource[] = [...unbanned]
       .map((ip) => ({ ip, t: s.byAddress.get(ip)! }))
       .sort((a, b) => b.t.count - a.t.count)

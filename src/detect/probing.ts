@@ -3,6 +3,7 @@ import type { Finding, Severity } from '../findings/finding.js';
 import { blockAtPostfix } from '../findings/recommendations.js';
 import { BLOCK_FIXED_TEXT, BLOCK_HELD_TEXT, blockStatus } from './blocked.js';
 import type { DetectContext, Detector } from './detector.js';
+import { maxOf } from './extremes.js';
 import {
   addTo,
   evidence,
@@ -59,7 +60,7 @@ function probeDetector(spec: ProbeSpec): Detector<State> {
       if (s.byAddress.size === 0) return [];
       const tallies = [...s.byAddress.values()];
       const total = tallies.reduce((n, t) => n + t.count, 0);
-      const worst = Math.max(...tallies.map((t) => t.count));
+      const worst = maxOf(tallies.map((t) => t.count));
       const { level, rule } = spec.severity(total, worst, s.byAddress.size);
       const repeat = [...s.byAddress.entries()].filter(([, t]) => t.count >= 3).map(([ip]) => ip);
       const block = blockAtPostfix(

@@ -2,6 +2,7 @@ import type { Finding } from '../findings/finding.js';
 import { blockAtPostfix, fail2banJail } from '../findings/recommendations.js';
 import { BLOCK_FIXED_TEXT, BLOCK_HELD_TEXT, blockStatus } from './blocked.js';
 import type { Detector } from './detector.js';
+import { maxOf, minOf } from './extremes.js';
 import {
   addTo,
   evidence,
@@ -46,8 +47,8 @@ export const tlsCampaign: Detector<State> = {
     const groups = subnetGroups(s.byAddress, ctx.subnetMin);
     const all = [...s.byAddress.values()];
     const times = all.flatMap((t) => t.times);
-    const first = Math.min(...all.map((t) => t.first));
-    const last = Math.max(...all.map((t) => t.last));
+    const first = minOf(all.map((t) => t.first));
+    const last = maxOf(all.map((t) => t.last));
     const span = { count: total, first, last, times, classes: {}, users: [] };
     const beat = rhythm(times);
     const severity = groups.length > 0 || total >= 100 ? 'high' : total >= 10 ? 'medium' : 'low';
