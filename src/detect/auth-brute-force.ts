@@ -4,10 +4,12 @@ import { blockAtPostfix } from '../findings/recommendations.js';
 import { BLOCK_FIXED_TEXT, BLOCK_HELD_TEXT, blockStatus } from './blocked.js';
 import type { Detector } from './detector.js';
 import {
+  appended,
   evidence,
   findingSources,
   maxInWindow,
   mergeSamples,
+  NONE,
   newSamples,
   rhythm,
   type Samples,
@@ -58,9 +60,9 @@ function entry(s: State, ip: string): AddressAuth {
       abuse: 0,
       first: Number.POSITIVE_INFINITY,
       last: 0,
-      users: [],
-      smtpTimes: [],
-      authTimes: [],
+      users: NONE,
+      smtpTimes: NONE,
+      authTimes: NONE,
     };
     s.byAddress.set(ip, a);
   }
@@ -77,8 +79,8 @@ function failedAuthCommands(stats: string | undefined): number {
   return m ? Number(m[2]) - Number(m[1]) : 0;
 }
 
-function push(list: number[], t: number): void {
-  if (list.length < TIMES_KEPT) list.push(t);
+function withTime(list: number[], t: number): number[] {
+  return list.length < TIMES_KEPT ? appended(list, t) : list;
 }
 
 export const authBruteForce: Detector<State> = {
@@ -99,12 +101,12 @@ export const authBruteForce: Detector<State> = {
     switch (e.class) {
       case 'sasl-auth-failure':
         a.smtp++;
-        push(a.smtpTimes, tsMs);
+        a.smtpTimes = withTime(a.smtpTimes, tsMs);
         break;
       case 'mail-login-failure': {
         const n = Number(e.detail) || 1;
         a.login += n;
-        for (let i = 0; i < n; i++) push(a.smtpTimes, tsMs);
+        for (let i = 0; i < n; i++) a.smtpTimes = withTime(a.smtpTimes, tsMs);
         break;
       }
       case 'auth-command-abuse':
@@ -112,10 +114,10 @@ export const authBruteForce: Detector<State> = {
         return;
       default:
         a.authProcess++;
-        push(a.authTimes, tsMs);
+        a.authTimes = withTime(a.authTimes, tsMs);
     }
     if (e.user) {
-      if (a.users.length < USERS_KEPT && !a.users.includes(e.user)) a.users.push(e.user);
+      if (a.users.length < USERS_KEPT && !a.users.includes(e.user)) a.users = appended(a.users, e.user);
       let addrs = s.byUser.get(e.user);
       if (!addrs && s.byUser.size < USERS_TRACKED) {
         addrs = [];
@@ -138,9 +140,10 @@ export const authBruteForce: Detector<State> = {
       a.abuse += b.abuse;
       a.first = Math.min(a.first, b.first);
       a.last = Math.max(a.last, b.last);
-      for (const u of b.users) if (a.users.length < USERS_KEPT && !a.users.includes(u)) a.users.push(u);
-      for (const t of b.smtpTimes) push(a.smtpTimes, t);
-      for (const t of b.authTimes) push(a.authTimes, t);
+      for (const u of b.users)
+        if (a.users.length < USERS_KEPT && !a.users.includes(u)) a.users = appended(a.users, u);
+      for (const t of b.smtpTimes) a.smtpTimes = withTime(a.smtpTimes, t);
+      for (const t of b.authTimes) a.authTimes = withTime(a.authTimes, t);
     }
     for (const [user, addrs] of later.byUser) {
       let mine = into.byUser.get(user);

@@ -16,14 +16,39 @@ const USERS_KEPT = 25;
 /** Enough for rhythm and for repeat offenders' intervals; more only costs memory with 100 k addresses. */
 const TIMES_KEPT = 256;
 
+/**
+ * The one empty list that every new tally starts with: most tallies (one per
+ * address, 100 k of them) never get a user or a time. It is replaced by a list of
+ * the tally's own on the first append, never written to (frozen, so a stray push fails).
+ */
+export const NONE = Object.freeze([]) as unknown as never[];
+
+/** Below this length a list grows by exact copies: a push would reserve room for 17 items, most lists keep a few. */
+const EXACT_UP_TO = 16;
+
+/**
+ * `list` with `item` appended: a new list while it is short (so an empty list,
+ * perhaps the shared one, is never written to), the same list once it is longer.
+ */
+export function appended<T>(list: T[], item: T): T[] {
+  if (list.length < EXACT_UP_TO) {
+    const copy = new Array<T>(list.length + 1);
+    for (let i = 0; i < list.length; i++) copy[i] = list[i]!;
+    copy[list.length] = item;
+    return copy;
+  }
+  list.push(item);
+  return list;
+}
+
 export function newTally(): Tally {
   return {
     count: 0,
     first: Number.POSITIVE_INFINITY,
     last: Number.NEGATIVE_INFINITY,
     classes: {},
-    users: [],
-    times: [],
+    users: NONE,
+    times: NONE,
   };
 }
 
@@ -32,8 +57,8 @@ export function addTo(t: Tally, tsMs: number, cls: string, weight = 1, user?: st
   if (tsMs < t.first) t.first = tsMs;
   if (tsMs > t.last) t.last = tsMs;
   t.classes[cls] = (t.classes[cls] ?? 0) + weight;
-  if (user && t.users.length < USERS_KEPT && !t.users.includes(user)) t.users.push(user);
-  if (keepTime && t.times.length < TIMES_KEPT) t.times.push(tsMs);
+  if (user && t.users.length < USERS_KEPT && !t.users.includes(user)) t.users = appended(t.users, user);
+  if (keepTime && t.times.length < TIMES_KEPT) t.times = appended(t.times, tsMs);
 }
 
 export function mergeTally(into: Tally, from: Tally): void {
@@ -42,10 +67,10 @@ export function mergeTally(into: Tally, from: Tally): void {
   into.last = Math.max(into.last, from.last);
   for (const [k, v] of Object.entries(from.classes)) into.classes[k] = (into.classes[k] ?? 0) + v;
   for (const u of from.users)
-    if (into.users.length < USERS_KEPT && !into.users.includes(u)) into.users.push(u);
+    if (into.users.length < USERS_KEPT && !into.users.includes(u)) into.users = appended(into.users, u);
   for (const t of from.times) {
     if (into.times.length >= TIMES_KEPT) break;
-    into.times.push(t);
+    into.times = appended(into.times, t);
   }
 }
 
@@ -92,9 +117,18 @@ export interface SubnetGroup {
 
 /** Groups per-address tallies by /24 (IPv6 /64), keeping the groups with at least `min` addresses. */
 export function subnetGroups(byAddress: Tallies, min: number): SubnetGroup[] {
+  // Most attacking addresses are alone in their subnet: count first, and build tallies only for the groups kept.
+  const subnetOfAddress = new Map<string, string>();
+  const sizes = new Map<string, number>();
+  for (const ip of byAddress.keys()) {
+    const subnet = subnetOf(ip);
+    subnetOfAddress.set(ip, subnet);
+    sizes.set(subnet, (sizes.get(subnet) ?? 0) + 1);
+  }
   const groups = new Map<string, SubnetGroup>();
   for (const [ip, t] of byAddress) {
-    const subnet = subnetOf(ip);
+    const subnet = subnetOfAddress.get(ip)!;
+    if (sizes.get(subnet)! < min) continue;
     let g = groups.get(subnet);
     if (!g) {
       g = { subnet, addresses: [], tally: newTally() };
@@ -103,9 +137,7 @@ export function subnetGroups(byAddress: Tallies, min: number): SubnetGroup[] {
     g.addresses.push(ip);
     mergeTally(g.tally, t);
   }
-  return [...groups.values()]
-    .filter((g) => g.addresses.length >= min)
-    .sort((a, b) => b.tally.count - a.tally.count);
+  return [...groups.values()].sort((a, b) => b.tally.count - a.tally.count);
 }
 
 export function subnetSource(g: SubnetGroup): FindingSource {
