@@ -5,9 +5,9 @@ import type { Detector } from './detector.js';
 /**
  * Per address and user: failures before the first success, that success,
  * failures after it. There are as many pairs as guessed users, so a pair keeps
- * numbers and references only: its address and user are in its key, and the
- * lines it may cite as evidence are file references and line numbers, turned into
- * `file:line` only for the few pairs that become hits.
+ * numbers and references only: its address and user are the keys it is held
+ * under, and the lines it may cite as evidence are file references and line
+ * numbers, turned into `file:line` only for the few pairs that become hits.
  */
 interface Pair {
   saslBefore: number;
@@ -23,8 +23,6 @@ interface Pair {
   failLine1: number;
   failLine2: number;
 }
-
-const KEY_SEPARATOR = '\u0000';
 
 /** Failed attempts before the first success, counted as the auth-brute-force detector counts them. */
 function failsBefore(p: Pair): number {
@@ -43,8 +41,19 @@ function noteFailureLine(p: Pair, file: string, line: number): void {
   } else if (p.failLine2 === 0 && p.failFile === file) p.failLine2 = line;
 }
 
+/**
+ * An address's pairs: the one for failures that name no user, and one per user.
+ * Keyed by address first, so that a lookup hashes the event's own address and user
+ * strings (whose hashes the other detectors' lookups have already computed) instead
+ * of a new joined key.
+ */
+interface AddressPairs {
+  anonymous: Pair | null;
+  users: Map<string, Pair> | null;
+}
+
 interface State {
-  pairs: Map<string, Pair>;
+  pairs: Map<string, AddressPairs>;
   /** Authenticated submissions per user and UTC day. */
   sent: Map<string, Record<string, number>>;
 }
@@ -85,26 +94,67 @@ export const MIN_FAILURES = 3;
 
 const FAILURES = new Set(['sasl-auth-failure', 'mail-login-failure', 'auth-password-mismatch']);
 
-function pair(s: State, ip: string, user: string): Pair {
-  const key = ip + KEY_SEPARATOR + user;
-  let p = s.pairs.get(key);
+function newPair(): Pair {
+  return {
+    saslBefore: 0,
+    loginBefore: 0,
+    authBefore: 0,
+    success: null,
+    successFile: null,
+    successLine: 0,
+    failsAfter: 0,
+    firstFail: Number.POSITIVE_INFINITY,
+    failFile: null,
+    failLine1: 0,
+    failLine2: 0,
+  };
+}
+
+function addressPairs(s: State, ip: string): AddressPairs {
+  let a = s.pairs.get(ip);
+  if (!a) {
+    a = { anonymous: null, users: null };
+    s.pairs.set(ip, a);
+  }
+  return a;
+}
+
+function pair(a: AddressPairs, user: string): Pair {
+  if (user === '') {
+    a.anonymous ??= newPair();
+    return a.anonymous;
+  }
+  a.users ??= new Map();
+  let p = a.users.get(user);
   if (!p) {
-    p = {
-      saslBefore: 0,
-      loginBefore: 0,
-      authBefore: 0,
-      success: null,
-      successFile: null,
-      successLine: 0,
-      failsAfter: 0,
-      firstFail: Number.POSITIVE_INFINITY,
-      failFile: null,
-      failLine1: 0,
-      failLine2: 0,
-    };
-    s.pairs.set(key, p);
+    p = newPair();
+    a.users.set(user, p);
   }
   return p;
+}
+
+/** Merges a later chunk's pair into this chunk's pair of the same address and user. */
+function mergePair(a: Pair, b: Pair): void {
+  a.firstFail = Math.min(a.firstFail, b.firstFail);
+  if (a.success === null) {
+    a.saslBefore += b.saslBefore;
+    a.loginBefore += b.loginBefore;
+    a.authBefore += b.authBefore;
+    a.success = b.success;
+    a.successFile = b.successFile;
+    a.successLine = b.successLine;
+    a.failsAfter = b.failsAfter;
+    if (b.failFile !== null)
+      for (const line of [b.failLine1, b.failLine2]) if (line > 0) noteFailureLine(a, b.failFile, line);
+  } else a.failsAfter += failsBefore(b) + b.failsAfter;
+}
+
+/** Every pair with its address and user ('' for failures that name none). */
+function* allPairs(s: State): Generator<[string, string, Pair]> {
+  for (const [ip, a] of s.pairs) {
+    if (a.anonymous) yield [ip, '', a.anonymous];
+    if (a.users) for (const [user, p] of a.users) yield [ip, user, p];
+  }
 }
 
 /** A successful login from an address that had just failed for the same user (or, when failures carry no user, for any). */
@@ -122,7 +172,7 @@ export const accountCompromise: Detector<State> = {
     if (!e.ip) return;
     const user = e.user ?? '';
     if (FAILURES.has(e.class)) {
-      const p = pair(s, e.ip, user);
+      const p = pair(addressPairs(s, e.ip), user);
       if (p.success === null) {
         if (e.class === 'sasl-auth-failure') p.saslBefore++;
         else if (e.class === 'mail-login-failure') p.loginBefore += Number(e.detail) || 1;
@@ -147,7 +197,8 @@ export const accountCompromise: Detector<State> = {
       }
     }
     // A success ends the "before" segment of its pair, and of the address's failures that carry no user.
-    for (const p of [pair(s, e.ip, user), pair(s, e.ip, '')]) {
+    const pairs = addressPairs(s, e.ip);
+    for (const p of user === '' ? [pair(pairs, '')] : [pair(pairs, user), pair(pairs, '')]) {
       if (p.success === null) {
         const { file, line } = sourceParts(e);
         p.success = tsMs;
@@ -157,24 +208,24 @@ export const accountCompromise: Detector<State> = {
     }
   },
   merge(into, later) {
-    for (const [key, b] of later.pairs) {
-      const a = into.pairs.get(key);
+    for (const [ip, b] of later.pairs) {
+      const a = into.pairs.get(ip);
       if (!a) {
-        into.pairs.set(key, b);
+        into.pairs.set(ip, b);
         continue;
       }
-      a.firstFail = Math.min(a.firstFail, b.firstFail);
-      if (a.success === null) {
-        a.saslBefore += b.saslBefore;
-        a.loginBefore += b.loginBefore;
-        a.authBefore += b.authBefore;
-        a.success = b.success;
-        a.successFile = b.successFile;
-        a.successLine = b.successLine;
-        a.failsAfter = b.failsAfter;
-        if (b.failFile !== null)
-          for (const line of [b.failLine1, b.failLine2]) if (line > 0) noteFailureLine(a, b.failFile, line);
-      } else a.failsAfter += failsBefore(b) + b.failsAfter;
+      if (b.anonymous) {
+        if (a.anonymous) mergePair(a.anonymous, b.anonymous);
+        else a.anonymous = b.anonymous;
+      }
+      if (b.users) {
+        a.users ??= new Map();
+        for (const [user, p] of b.users) {
+          const mine = a.users.get(user);
+          if (mine) mergePair(mine, p);
+          else a.users.set(user, p);
+        }
+      }
     }
     for (const [user, days] of later.sent) {
       const mine = into.sent.get(user);
@@ -186,13 +237,14 @@ export const accountCompromise: Detector<State> = {
     }
   },
   findings(s, ctx): Finding[] {
-    const hits = [...s.pairs]
-      .filter(([, p]) => p.success !== null && failsBefore(p) >= MIN_FAILURES)
-      .map(([key, p]) => {
-        const cut = key.indexOf(KEY_SEPARATOR);
+    const guessed: [string, string, Pair][] = [];
+    for (const entry of allPairs(s))
+      if (entry[2].success !== null && failsBefore(entry[2]) >= MIN_FAILURES) guessed.push(entry);
+    const hits = guessed
+      .map(([ip, user, p]) => {
         return {
-          ip: key.slice(0, cut),
-          user: key.slice(cut + 1),
+          ip,
+          user,
           failsBefore: failsBefore(p),
           firstFail: p.firstFail,
           success: p.success!,
