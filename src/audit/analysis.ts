@@ -25,6 +25,8 @@ export interface AnalysisState {
 
 export class Analysis {
   readonly state: AnalysisState;
+  /** Nothing added or merged yet: a first merged state can be taken over as it is. */
+  private untouched = true;
   private readonly byClass = new Map<EventClass, { detector: AnyDetector; index: number }[]>();
 
   constructor(private readonly detectors: readonly AnyDetector[] = DETECTORS) {
@@ -53,6 +55,7 @@ export class Analysis {
 
   /** The event sink: hand it to scanInputs. */
   readonly add = (event: SecurityEvent, raw: string, tsMs: number): void => {
+    this.untouched = false;
     addStatistic(this.state.statistics, event, tsMs);
     const targets = this.byClass.get(event.class);
     if (!targets) return;
@@ -61,6 +64,13 @@ export class Analysis {
 
   /** Merges the state of the chunk that follows this one. */
   merge(later: AnalysisState): void {
+    if (this.untouched) {
+      // Merging into empty states would copy every entry of the later ones: take them over instead.
+      this.untouched = false;
+      this.state.detectors = later.detectors;
+      this.state.statistics = later.statistics;
+      return;
+    }
     this.detectors.forEach((d, i) => {
       d.merge(this.state.detectors[i], later.detectors[i]);
     });

@@ -8,6 +8,7 @@ import { describeFsError } from '../ingest/paths.js';
 import { assertValidZone } from '../parse/time.js';
 import { FileAccount, type RunStats, summarise } from './accounting.js';
 import type { ChunkJob, ChunkProgress, ChunkResult } from './chunk-job.js';
+import { runJob } from './chunk-runner.js';
 import { expandAccounted, type ScanOptions } from './read-events.js';
 
 /** How each piece's result is used, in file order. */
@@ -33,17 +34,18 @@ class WorkerPool {
   private readonly waiting: ((w: Worker) => void)[] = [];
   private readonly all: Worker[] = [];
 
-  constructor(readonly size: number) {
-    for (let i = 0; i < size; i++) {
-      // The main script's flags (--input-type, --expose-gc...) are not all valid in a worker.
-      // A young generation of 64 MB: per-line garbage dies young, and smaller ones cost 15% in collections.
-      const w = new Worker(new URL('./scan-worker.js', import.meta.url), {
-        execArgv: [],
-        resourceLimits: { maxYoungGenerationSizeMb: 64, maxOldGenerationSizeMb: 1024 },
-      });
-      this.all.push(w);
-      this.idle.push(w);
-    }
+  /** Workers start when first needed: an audit of one plain file keeps one thread's part on the main thread. */
+  constructor(readonly size: number) {}
+
+  private spawn(): Worker {
+    // The main script's flags (--input-type, --expose-gc...) are not all valid in a worker.
+    // A young generation of 64 MB: per-line garbage dies young, and smaller ones cost 15% in collections.
+    const w = new Worker(new URL('./scan-worker.js', import.meta.url), {
+      execArgv: [],
+      resourceLimits: { maxYoungGenerationSizeMb: 64, maxOldGenerationSizeMb: 1024 },
+    });
+    this.all.push(w);
+    return w;
   }
 
   run(job: ChunkJob, onProgress?: (bytes: number) => void): Promise<ChunkResult> {
@@ -67,7 +69,7 @@ class WorkerPool {
         w.once('error', onError);
         w.postMessage(job, job.bytes ? [job.bytes.buffer as ArrayBuffer] : []);
       };
-      const w = this.idle.pop();
+      const w = this.idle.pop() ?? (this.all.length < this.size ? this.spawn() : undefined);
       if (w) start(w);
       else this.waiting.push(start);
     });
@@ -83,6 +85,9 @@ class WorkerPool {
     await Promise.all(this.all.map((w) => w.terminate()));
   }
 }
+
+/** The smallest part of a plain file an audit gives one thread. */
+const MIN_AUDIT_PART_BYTES = 16 << 20;
 
 /**
  * A worker's range of a plain file in an audit. Larger ranges merge fewer states
@@ -128,8 +133,9 @@ export async function scanParallel(
   const warn = options.onWarning ?? (() => {});
   const maxWarnings = options.maxWarningsPerFile ?? 10;
   const pieceBytes = options.pieceBytes ?? Number(process.env.MAILWARDEN_PIECE_BYTES ?? 8 << 20);
-  const pool = new WorkerPool(Math.max(1, options.workers ?? availableParallelism()));
-  const inFlightLimit = (options.workers ?? availableParallelism()) * 2;
+  const threads = Math.max(1, options.workers ?? availableParallelism());
+  const pool = new WorkerPool(threads);
+  const inFlightLimit = threads * 2;
   const accounts: FileAccount[] = [];
   const { files, totalBytes } = await expandAccounted(inputs, accounts, warn);
   let bytesBefore = 0;
@@ -172,7 +178,7 @@ export async function scanParallel(
         if (consumer.mode === 'audit') consumer.state?.(r.state);
         else if (r.lines) await consumer.lines?.(r.lines);
       };
-      const dispatch = async (piece: Buffer | FileRegion, firstLine: number, final: boolean) => {
+      const makeJob = (piece: Buffer | FileRegion, firstLine: number, final: boolean): ChunkJob => {
         const job: ChunkJob = {
           id: nextId++,
           mode: consumer.mode,
@@ -192,12 +198,14 @@ export async function scanParallel(
           job.bytes = new Uint8Array(piece.length);
           job.bytes.set(piece);
         } else job.range = { path: input.path, ...piece };
-        queue.push(
-          pool.run(job, (read) => {
-            regionBytesRead += read;
-            options.onProgress?.(bytesBefore + regionBytesRead, totalBytes);
-          }),
-        );
+        return job;
+      };
+      const progress = (read: number) => {
+        regionBytesRead += read;
+        options.onProgress?.(bytesBefore + regionBytesRead, totalBytes);
+      };
+      const dispatch = async (piece: Buffer | FileRegion, firstLine: number, final: boolean) => {
+        queue.push(pool.run(makeJob(piece, firstLine, final), progress));
         while (queue.length >= inFlightLimit) await absorb(await queue.shift()!);
       };
       // Chunks gather in a list and are joined once per piece: joining on every chunk would copy each byte many times.
@@ -219,18 +227,42 @@ export async function scanParallel(
       const carry = () => (parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsLength));
       const plainSize = await plainFileSize(input.path, input.size);
       if (plainSize !== null) {
-        // A plain file: each worker reads its own range, so this thread neither reads nor copies.
-        const regionBytes =
-          options.pieceBytes ??
-          Number(
-            process.env.MAILWARDEN_REGION_BYTES ?? (consumer.mode === 'audit' ? AUDIT_REGION_BYTES : 8 << 20),
+        // A plain file: each thread reads its own range, so none reads or copies for another.
+        if (
+          consumer.mode === 'audit' &&
+          options.pieceBytes === undefined &&
+          !process.env.MAILWARDEN_REGION_BYTES
+        ) {
+          // One part per thread, the first analysed here: its state needs no cloning, and
+          // each other part's state is cloned and merged once (merging many small pieces'
+          // overlapping per-address states cost more than it saved).
+          const parts = fileRegions(
+            input.path,
+            plainSize,
+            Math.max(MIN_AUDIT_PART_BYTES, Math.ceil(plainSize / threads)),
           );
-        const regions = fileRegions(input.path, plainSize, regionBytes);
-        for (let i = 0; i < regions.length; i++) {
-          await dispatch(regions[i]!, lineBase, i === regions.length - 1);
-          if (i < regions.length - 1) lineBase += countFileNewlines(input.path, regions[i]!);
+          const firstLines = [0];
+          for (let i = 0; i < parts.length - 1; i++)
+            firstLines.push(firstLines[i]! + countFileNewlines(input.path, parts[i]!));
+          const here = makeJob(parts[0] ?? { start: 0, end: 0 }, 0, parts.length <= 1);
+          const rest = parts
+            .slice(1)
+            .map((part, i) => pool.run(makeJob(part, firstLines[i + 1]!, i === parts.length - 2), progress));
+          queue.push(Promise.resolve(runJob(here, progress)), ...rest);
+        } else {
+          const regionBytes =
+            options.pieceBytes ??
+            Number(
+              process.env.MAILWARDEN_REGION_BYTES ??
+                (consumer.mode === 'audit' ? AUDIT_REGION_BYTES : 8 << 20),
+            );
+          const regions = fileRegions(input.path, plainSize, regionBytes);
+          for (let i = 0; i < regions.length; i++) {
+            await dispatch(regions[i]!, lineBase, i === regions.length - 1);
+            if (i < regions.length - 1) lineBase += countFileNewlines(input.path, regions[i]!);
+          }
+          if (regions.length === 0) await dispatch({ start: 0, end: 0 }, 0, true);
         }
-        if (regions.length === 0) await dispatch({ start: 0, end: 0 }, 0, true);
       } else
         try {
           const chunks = await openChunks(input.path, options.stdin, (read) =>

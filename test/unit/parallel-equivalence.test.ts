@@ -47,27 +47,45 @@ test('events: the parallel path writes exactly the NDJSON of one pass', { timeou
   assert.ok(one.totals.lines > 300_000, `a realistic size: ${one.totals.lines} lines`);
 });
 
-test('audit: the parallel path gives exactly the findings and statistics of one pass', {
-  timeout: 300_000,
-}, async () => {
-  const whole = new Analysis();
-  const wanted = whole.wantedClasses();
-  const run = await scanInputs([log], { ...options, all: true, wanted, forAnalysis: true }, whole.add);
+async function auditInParallel(workers: number, pieceBytes?: number) {
   const merged = new Analysis();
-  const run2 = await scanParallel(
+  const wanted = merged.wantedClasses();
+  const run = await scanParallel(
     [log],
-    { ...options, all: true, wanted, workers: 2, pieceBytes: 256 * 1024 },
+    { ...options, all: true, wanted, workers, ...(pieceBytes ? { pieceBytes } : {}) },
     {
       mode: 'audit',
       state: (s) => merged.merge(s as typeof merged.state),
       lateAddress: (ip, cls) => attributeAddress(merged.state.statistics, ip, cls),
     },
   );
-  const at = new Date('2026-01-01T00:00:00Z');
-  const a = buildReport(whole.findings(3), whole.state.statistics, run, {}, at);
-  const b = buildReport(merged.findings(3), merged.state.statistics, run2, {}, at);
-  assert.deepEqual(b, a);
+  return buildReport(merged.findings(3), merged.state.statistics, run, {}, reportTime);
+}
+
+const reportTime = new Date('2026-01-01T00:00:00Z');
+
+async function auditInOnePass() {
+  const whole = new Analysis();
+  const wanted = whole.wantedClasses();
+  const run = await scanInputs([log], { ...options, all: true, wanted, forAnalysis: true }, whole.add);
+  return buildReport(whole.findings(3), whole.state.statistics, run, {}, reportTime);
+}
+
+test('audit: the parallel path gives exactly the findings and statistics of one pass', {
+  timeout: 300_000,
+}, async () => {
+  const a = await auditInOnePass();
+  assert.deepEqual(await auditInParallel(2, 256 * 1024), a, '256 KiB pieces, two workers');
   assert.ok(a.findings.length >= 5);
+});
+
+test('audit: one part per thread, the first analysed on the main thread, gives the findings of one pass', {
+  timeout: 300_000,
+}, async () => {
+  const a = await auditInOnePass();
+  // 50 MB: two parts of 25 MB, then three of about 16.7 MB (the main thread and two workers).
+  assert.deepEqual(await auditInParallel(2), a, 'two threads');
+  assert.deepEqual(await auditInParallel(3), a, 'three threads');
 });
 
 test('a gzip input, cut into pieces by the reading thread, gives what the workers read in ranges of the plain file', {
