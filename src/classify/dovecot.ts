@@ -1,4 +1,4 @@
-import { angleValue, type Match, plainValue } from './match.js';
+import { angleValue, type Match, plainValue, wordAt } from './match.js';
 
 const LEVELS = ['Info: ', 'Warning: ', 'Error: ', 'Fatal: ', 'Panic: ', 'Debug: '];
 
@@ -43,7 +43,7 @@ function classifyLogin(text: string): Match | null {
   }
   const failed = text.indexOf('(auth failed, ');
   if (failed >= 0) {
-    const attempts = text.slice(failed + 14).split(' ', 1)[0];
+    const attempts = wordAt(text, failed + 14);
     return loginMatch('mail-login-failure', text, attempts);
   }
   if (text.includes('(tried to use disabled') || text.includes('(tried to use disallowed')) {
@@ -137,12 +137,12 @@ export function classifyPamFailure(text: string): Match | null {
   const m: Match = { cls: 'auth-password-mismatch', detail: 'pam' };
   const rhost = text.indexOf(' rhost=');
   if (rhost >= 0) {
-    const value = text.slice(rhost + 7).split(' ', 1)[0];
+    const value = wordAt(text, rhost + 7);
     if (value) m.ip = value;
   }
   const user = text.indexOf(' user=');
   if (user >= 0) {
-    const value = text.slice(user + 6).split(' ', 1)[0];
+    const value = wordAt(text, user + 6);
     if (value) m.user = value;
   }
   return m;

@@ -78,3 +78,21 @@ export function wordAfter(text: string, marker: string): string | undefined {
   const end = text.indexOf(' ', start);
   return end < 0 ? text.slice(start) : text.slice(start, end);
 }
+
+/** The text from `start` up to the first space (or the end): `text.slice(start).split(' ', 1)[0]` without copying the rest. */
+export function wordAt(text: string, start: number): string {
+  const end = text.indexOf(' ', start);
+  return end < 0 ? text.slice(start) : text.slice(start, end);
+}
+
+const SPACE_OR_COMMA = /[,\s]/;
+
+/** The text from `start` up to the first comma or white space (as `\s` means it), or the end. */
+export function valueAt(text: string, start: number): string {
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 44 || c === 32 || (c >= 9 && c <= 13) || (c > 127 && SPACE_OR_COMMA.test(text[i]!)))
+      return text.slice(start, i);
+  }
+  return text.slice(start);
+}

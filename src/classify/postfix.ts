@@ -1,4 +1,4 @@
-import { bracketAddress, type ClassifyState, type Match, wordAfter } from './match.js';
+import { bracketAddress, type ClassifyState, type Match, valueAt, wordAfter, wordAt } from './match.js';
 import { classifyReject } from './postfix-reject.js';
 import { classifyPostscreen } from './postscreen.js';
 
@@ -62,7 +62,7 @@ function classifySmtpd(
         const cls = body.includes('sasl_username=') ? 'sasl-auth-success' : 'smtp-client';
         const m = withAddress(cls, body, 7, queueId ?? undefined);
         const user = body.indexOf('sasl_username=');
-        if (user >= 0) m.user = body.slice(user + 14).split(/[,\s]/, 1)[0];
+        if (user >= 0) m.user = valueAt(body, user + 14);
         return m;
       }
       break;
@@ -128,7 +128,7 @@ function classifySmtpd(
 function failedAuth(stats: string): boolean {
   const at = stats.indexOf('auth=');
   if (at < 0 || (at > 0 && stats.charCodeAt(at - 1) !== 32)) return false;
-  const value = stats.slice(at + 5).split(' ', 1)[0] ?? '';
+  const value = wordAt(stats, at + 5);
   const slash = value.indexOf('/');
   if (slash < 0) return false;
   return Number(value.slice(0, slash)) < Number(value.slice(slash + 1));
@@ -225,15 +225,22 @@ const SERVICE_PROGRAMS = new Set([
   'postmulti',
 ]);
 
+/** The text from `start` up to the first `stop` character (or the end). */
+function upTo(text: string, start: number, stop: string): string {
+  const end = text.indexOf(stop, start);
+  return text.slice(start, end < 0 ? text.length : end);
+}
+
 function classifyDelivery(body: string): Match {
   const status = body.indexOf('status=');
   if (status < 0) return { cls: 'queue-activity' };
-  const word = body.slice(status + 7).split(' ', 1)[0] ?? '';
+  const word = upTo(body, status + 7, ' ');
+  if (word === 'sent' || word === 'deliverable') {
+    const relay = body.indexOf('relay=');
+    return { cls: 'delivery-sent', detail: relay >= 0 ? upTo(body, relay + 6, ',') : '' };
+  }
   const reasonStart = body.indexOf('(', status);
   const reason = reasonStart > 0 ? body.slice(reasonStart + 1, body.endsWith(')') ? -1 : undefined) : word;
-  const relay = body.indexOf('relay=');
-  const relayValue = relay >= 0 ? (body.slice(relay + 6).split(',', 1)[0] ?? '') : '';
-  if (word === 'sent' || word === 'deliverable') return { cls: 'delivery-sent', detail: relayValue };
   if (word === 'deferred' || word === 'undeliverable') return { cls: 'delivery-deferred', detail: reason };
   if (word === 'bounced' || word === 'expired') return { cls: 'delivery-bounced', detail: reason };
   return { cls: 'queue-activity' };
