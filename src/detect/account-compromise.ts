@@ -1,4 +1,4 @@
-import { sourceParts } from '../classify/event.js';
+import { type SecurityEvent, sourceParts } from '../classify/event.js';
 import type { Finding, FindingSource } from '../findings/finding.js';
 import type { Detector } from './detector.js';
 
@@ -149,6 +149,29 @@ function mergePair(a: Pair, b: Pair): void {
   } else a.failsAfter += failsBefore(b) + b.failsAfter;
 }
 
+/** The first success of a pair ends its "before" segment. */
+function succeeded(p: Pair, e: SecurityEvent, tsMs: number): void {
+  if (p.success !== null) return;
+  const { file, line } = sourceParts(e);
+  p.success = tsMs;
+  p.successFile = file;
+  p.successLine = line;
+}
+
+const DAY_MS = 86_400_000;
+let lastDayNumber = Number.NaN;
+let lastDay = '';
+
+/** `YYYY-MM-DD` of an instant in UTC; successive events mostly share a day, so the text is made once a day. */
+function utcDay(tsMs: number): string {
+  const n = Math.floor(tsMs / DAY_MS);
+  if (n !== lastDayNumber) {
+    lastDayNumber = n;
+    lastDay = new Date(n * DAY_MS).toISOString().slice(0, 10);
+  }
+  return lastDay;
+}
+
 /** Every pair with its address and user ('' for failures that name none). */
 function* allPairs(s: State): Generator<[string, string, Pair]> {
   for (const [ip, a] of s.pairs) {
@@ -192,20 +215,14 @@ export const accountCompromise: Detector<State> = {
         s.sent.set(e.user, days);
       }
       if (days) {
-        const day = new Date(tsMs).toISOString().slice(0, 10);
+        const day = utcDay(tsMs);
         days[day] = (days[day] ?? 0) + 1;
       }
     }
     // A success ends the "before" segment of its pair, and of the address's failures that carry no user.
     const pairs = addressPairs(s, e.ip);
-    for (const p of user === '' ? [pair(pairs, '')] : [pair(pairs, user), pair(pairs, '')]) {
-      if (p.success === null) {
-        const { file, line } = sourceParts(e);
-        p.success = tsMs;
-        p.successFile = file;
-        p.successLine = line;
-      }
-    }
+    if (user !== '') succeeded(pair(pairs, user), e, tsMs);
+    succeeded(pair(pairs, ''), e, tsMs);
   },
   merge(into, later) {
     for (const [ip, b] of later.pairs) {
