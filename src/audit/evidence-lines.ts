@@ -1,4 +1,3 @@
-import { maxOf } from '../detect/extremes.js';
 import type { Finding } from '../findings/finding.js';
 import { openChunks } from '../ingest/chunks.js';
 
@@ -21,20 +20,30 @@ export async function fillEvidenceLines(findings: Finding[]): Promise<void> {
     }
   }
   for (const [file, lines] of wanted) {
-    const last = maxOf(lines.keys());
+    const numbers = [...lines.keys()].sort((a, b) => a - b);
+    let next = 0;
     let lineNo = 0;
-    let carry = '';
+    let carry: Buffer[] = [];
+    const found = (bytes: Buffer) => {
+      const text = bytes.toString('utf8');
+      for (const ev of lines.get(lineNo)!) ev.line = text.endsWith('\r') ? text.slice(0, -1) : text;
+      next++;
+    };
     try {
+      // Newlines are counted on the bytes; only the wanted lines are decoded.
       for await (const chunk of await openChunks(file)) {
-        const parts = (carry + chunk.toString('utf8')).split('\n');
-        carry = parts.pop() ?? '';
-        for (const text of parts) {
+        let start = 0;
+        for (let nl = chunk.indexOf(10); nl >= 0 && next < numbers.length; nl = chunk.indexOf(10, start)) {
           lineNo++;
-          for (const ev of lines.get(lineNo) ?? []) ev.line = text.replace(/\r$/, '');
+          if (lineNo === numbers[next]) found(Buffer.concat([...carry, chunk.subarray(start, nl)]));
+          carry = [];
+          start = nl + 1;
         }
-        if (lineNo >= last) break;
+        if (next >= numbers.length) break;
+        if (start < chunk.length) carry.push(Buffer.from(chunk.subarray(start)));
       }
-      if (carry && lineNo + 1 <= last) for (const ev of lines.get(lineNo + 1) ?? []) ev.line = carry;
+      lineNo++;
+      if (next < numbers.length && lineNo === numbers[next] && carry.length > 0) found(Buffer.concat(carry));
     } catch {
       // The file changed or vanished since it was read: the evidence keeps its file:line.
     }
