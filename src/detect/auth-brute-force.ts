@@ -240,7 +240,7 @@ export const authBruteForce: Detector<State> = {
           .join(', ')}`,
       );
     }
-    const sources: FindingSource[] = findingSources(tallies, ctx.subnetMin, 25, ctx.banned);
+    const sources: FindingSource[] = findingSources(tallies, ctx.subnetMin, 25, ctx.banned, groups);
     // A Postfix access map covers SMTP AUTH only: an address that also guessed at IMAP or POP3 is not blocked there.
     const status = attackers.every((x) => x.a.login === 0)
       ? blockStatus(

@@ -162,15 +162,18 @@ export function findingSources(
   subnetMin: number,
   limit = 25,
   banned?: Set<string>,
+  groups: SubnetGroup[] = subnetGroups(byAddress, subnetMin),
 ): FindingSource[] {
-  const groups = subnetGroups(byAddress, subnetMin);
+  const sources: FindingSource[] = groups.slice(0, limit).map(subnetSource);
+  const room = limit - sources.length;
+  if (room <= 0) return sources;
   const inGroups = new Set(groups.flatMap((g) => g.addresses));
-  const sources: FindingSource[] = groups.map(subnetSource);
   const rest = [...byAddress.entries()]
     .filter(([ip]) => !inGroups.has(ip))
-    .sort((a, b) => b[1].count - a[1].count);
+    .sort((a, b) => b[1].count - a[1].count)
+    .slice(0, room);
   for (const [ip, t] of rest) sources.push(addressSource(ip, t, banned ? banned.has(ip) : undefined));
-  return sources.slice(0, limit);
+  return sources;
 }
 
 /** Keeps the first few evidence lines, preferring distinct sources. */

@@ -82,7 +82,7 @@ export const tlsCampaign: Detector<State> = {
         severityRule: `high when a subnet has at least ${ctx.subnetMin} probing addresses or there are 100+ attempts; medium from 10 attempts; low below (here: ${total} attempts, ${groups.length} subnets named)`,
         status,
         description: `${total} TLS handshakes failed or were abandoned from ${s.byAddress.size} addresses on ${services.join(', ')}${beat ? `, ${beat}` : ''}${named.length > 0 ? `; campaigns: ${named.join('; ')}` : ''}. Clients that connect to an implicit-TLS port and never complete the handshake are scanning or probing, not sending mail.${status === 'fixed' ? BLOCK_FIXED_TEXT : status === 'mitigated' ? BLOCK_HELD_TEXT : ''}`,
-        sources: findingSources(s.byAddress, ctx.subnetMin),
+        sources: findingSources(s.byAddress, ctx.subnetMin, 25, undefined, groups),
         evidence: evidence(s.samples),
         rootCause:
           'Scanners and brute-force tools probe the TLS ports (465, 587 STARTTLS, 993, 995) and abandon the handshake; nothing bans them, because stock fail2ban has no rule for these lines.',
