@@ -1,6 +1,7 @@
 import type { SecurityEvent } from '../classify/event.js';
 import { maxOf, minOf } from '../detect/extremes.js';
 import { subnetOf } from '../detect/subnets.js';
+import { topN } from '../detect/top.js';
 import type { RankedSource, TimeSeries } from '../report/model.js';
 
 /** Benign classes the statistics count (all other tiers are counted too). */
@@ -163,25 +164,33 @@ export function mergeStatistics(into: StatisticsState, later: StatisticsState): 
 }
 
 export function rankAddresses(s: StatisticsState, limit = 20): RankedSource[] {
-  return [...s.byAddress.entries()]
-    .sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))
-    .slice(0, limit)
-    .map(([ip, a]) => ({ source: ip, count: a.count, classes: { ...a.classes } }));
+  return topN(
+    s.byAddress.entries(),
+    limit,
+    (a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]),
+  ).map(([ip, a]) => ({ source: ip, count: a.count, classes: { ...a.classes } }));
 }
 
 export function rankSubnets(s: StatisticsState, limit = 20): RankedSource[] {
+  // Counts first; the classes are summed only for the subnets shown.
   const subnets = new Map<string, RankedSource>();
+  const subnetOfAddress = new Map<string, string>();
   for (const [ip, a] of s.byAddress) {
     const key = subnetOf(ip);
-    const r = subnets.get(key) ?? { source: key, count: 0, addresses: 0, classes: {} };
-    r.count += a.count;
-    r.addresses = (r.addresses ?? 0) + 1;
-    for (const [k, v] of Object.entries(a.classes)) r.classes[k] = (r.classes[k] ?? 0) + v;
-    subnets.set(key, r);
+    subnetOfAddress.set(ip, key);
+    const r = subnets.get(key);
+    if (r) {
+      r.count += a.count;
+      r.addresses = (r.addresses ?? 0) + 1;
+    } else subnets.set(key, { source: key, count: a.count, addresses: 1, classes: {} });
   }
-  return [...subnets.values()]
-    .sort((a, b) => b.count - a.count || a.source.localeCompare(b.source))
-    .slice(0, limit);
+  const top = topN(subnets.values(), limit, (a, b) => b.count - a.count || a.source.localeCompare(b.source));
+  const shown = new Map(top.map((r) => [r.source, r]));
+  for (const [ip, a] of s.byAddress) {
+    const r = shown.get(subnetOfAddress.get(ip)!);
+    if (r) for (const [k, v] of Object.entries(a.classes)) r.classes[k] = (r.classes[k] ?? 0) + v;
+  }
+  return top;
 }
 
 /** A time series over the period: hourly up to 14 days, daily beyond. `only` picks the series. */

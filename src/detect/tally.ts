@@ -1,5 +1,6 @@
 import type { Evidence, FindingSource } from '../findings/finding.js';
 import { subnetOf } from './subnets.js';
+import { topN } from './top.js';
 
 /** What one source did, kept small and mergeable across chunks of a log. */
 export interface Tally {
@@ -168,10 +169,8 @@ export function findingSources(
   const room = limit - sources.length;
   if (room <= 0) return sources;
   const inGroups = new Set(groups.flatMap((g) => g.addresses));
-  const rest = [...byAddress.entries()]
-    .filter(([ip]) => !inGroups.has(ip))
-    .sort((a, b) => b[1].count - a[1].count)
-    .slice(0, room);
+  const outside = [...byAddress.entries()].filter(([ip]) => !inGroups.has(ip));
+  const rest = topN(outside, room, (a, b) => b[1].count - a[1].count);
   for (const [ip, t] of rest) sources.push(addressSource(ip, t, banned ? banned.has(ip) : undefined));
   return sources;
 }
