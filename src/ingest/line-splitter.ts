@@ -4,8 +4,12 @@ import { isUtf8 } from 'node:buffer';
 export const MAX_LINE_BYTES = 64 * 1024;
 
 export interface LineHandler {
-  /** `clean`: the line is known to be valid UTF-8 without NUL bytes (checked once for its whole block). */
-  line(bytes: Buffer, lineNo: number, clean: boolean): void;
+  /**
+   * The line is `data[start..end)` (without its newline), valid until the next call:
+   * read in place, so that most lines never become objects of their own. `clean`: it
+   * is known to be valid UTF-8 without NUL bytes (checked once for its whole block).
+   */
+  line(data: Buffer, start: number, end: number, lineNo: number, clean: boolean): void;
   oversized(lineNo: number, bytes: number): void;
 }
 
@@ -52,7 +56,7 @@ export class LineSplitter {
         this.handler.oversized(this.lineNo, nl - start);
       } else {
         const end = nl > start && data[nl - 1] === 13 ? nl - 1 : nl;
-        this.handler.line(data.subarray(start, end), this.lineNo, clean);
+        this.handler.line(data, start, end, this.lineNo, clean);
       }
       start = nl + 1;
     }
@@ -77,7 +81,7 @@ export class LineSplitter {
       this.lineNo++;
       const c = this.carry;
       const end = c[c.length - 1] === 13 ? c.length - 1 : c.length;
-      this.handler.line(c.subarray(0, end), this.lineNo, false);
+      this.handler.line(c, 0, end, this.lineNo, false);
     }
     this.carry = null;
   }

@@ -7,7 +7,7 @@ import { normalizeIp } from '../parse/address.js';
 import { type HeaderContext, parseHeader } from '../parse/header.js';
 import { isoTime } from '../parse/iso-time.js';
 import type { FileAccount } from './accounting.js';
-import { quickBenign } from './quick-benign.js';
+import { quickBenignAt } from './quick-benign.js';
 
 export type LineOutcome =
   | { kind: 'counted'; cls: EventClass; tier: Tier }
@@ -16,6 +16,19 @@ export type LineOutcome =
   | { kind: 'unrecognised'; program: string; message: string }
   | { kind: 'malformed'; reason: string }
   | { kind: 'blank' };
+
+const BLANK: LineOutcome = { kind: 'blank' };
+const COUNTED_BENIGN = new Map<EventClass, LineOutcome>();
+
+/** The outcome of a benign line only counted: one object per class, not one per line. */
+function countedBenign(cls: EventClass): LineOutcome {
+  let outcome = COUNTED_BENIGN.get(cls);
+  if (!outcome) {
+    outcome = Object.freeze({ kind: 'counted', cls, tier: 'benign' }) as LineOutcome;
+    COUNTED_BENIGN.set(cls, outcome);
+  }
+  return outcome;
+}
 
 /**
  * Binary data, not a log line: a NUL byte, or (in text that is not even valid
@@ -130,31 +143,34 @@ export class LineClassifier {
   }
 
   /**
-   * Classifies raw bytes, counting the outcome. `clean`: the caller knows the bytes
-   * are valid UTF-8 without NUL (else they are checked here). `onInvalidUtf8` is
-   * told of lines that needed replacement characters.
+   * Classifies the line `data[start..end)`, counting the outcome. `clean`: the
+   * caller knows the bytes are valid UTF-8 without NUL (else they are checked here).
+   * `onInvalidUtf8` is told of lines that needed replacement characters.
    */
   classifyBytes(
-    bytes: Buffer,
+    data: Buffer,
+    start: number,
+    end: number,
     lineNo: number,
     account: FileAccount,
     clean: boolean,
     onInvalidUtf8: (lineNo: number) => void,
   ): LineOutcome {
     account.lines++;
-    if (bytes.length === 0) {
+    if (end === start) {
       account.benign++;
-      return { kind: 'blank' };
+      return BLANK;
     }
     if (this.wanted) {
-      const quick = quickBenign(bytes);
+      const quick = quickBenignAt(data, start, end);
       if (quick !== null && !this.wanted.has(quick)) {
         account.benign++;
         account.countClass(quick);
-        return { kind: 'counted', cls: quick, tier: 'benign' };
+        return countedBenign(quick);
       }
     }
     if (!clean) {
+      const bytes = data.subarray(start, end);
       const utf8 = isUtf8(bytes);
       if (looksBinary(bytes, utf8)) {
         account.malformed++;
@@ -162,7 +178,7 @@ export class LineClassifier {
       }
       if (!utf8) onInvalidUtf8(lineNo);
     }
-    const outcome = this.classifyText(bytes.toString('utf8'), lineNo);
+    const outcome = this.classifyText(data.toString('utf8', start, end), lineNo);
     switch (outcome.kind) {
       case 'event':
         account.classified++;

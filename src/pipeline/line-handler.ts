@@ -26,8 +26,8 @@ export function lineHandler(
   counters: { invalidUtf8: number },
 ): LineHandler {
   return {
-    line: (bytes, lineNo, clean) => {
-      const outcome = classifier.classifyBytes(bytes, lineNo, account, clean, (n) => {
+    line: (data, start, end, lineNo, clean) => {
+      const outcome = classifier.classifyBytes(data, start, end, lineNo, account, clean, (n) => {
         counters.invalidUtf8++;
         if (counters.invalidUtf8 <= handling.maxWarnings)
           warn({ file, line: n, message: 'invalid UTF-8 (decoded with replacement characters)' });

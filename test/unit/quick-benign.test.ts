@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { generateLogs } from '../../bench/generator/generate.js';
 import { LineClassifier, YearResolver } from '../../src/index.js';
-import { quickBenign } from '../../src/pipeline/quick-benign.js';
+import { quickBenign, quickBenignAt } from '../../src/pipeline/quick-benign.js';
 import { repoRoot } from '../support/paths.js';
 
 function check(file: string, counts: { quick: number; lines: number }): void {
@@ -77,4 +77,32 @@ test('malformed stamps, no-host lines and warnings are left to the full parser',
     quickBenign(Buffer.from('2025-10-10T01:33:12.123456+00:00 mail postfix/qmgr[1]: 4ABC123: removed')),
     'queue-activity',
   );
+});
+
+test('a line read in place inside a block is judged on its own bytes, never on the lines after it', () => {
+  const cases: [string, string, ReturnType<typeof quickBenign>][] = [
+    // The next line holds what would make this one something else.
+    [
+      '2025-10-10T01:33:12.123456+00:00 mail postfix/smtpd[1]: 4ABC123: client=unknown[192.0.2.1]',
+      'sasl_username=a@b',
+      'smtp-client',
+    ],
+    [
+      '2025-10-10T01:33:12.123456+00:00 mail postfix/smtpd[1]: disconnect from unknown[192.0.2.1] ehlo=1 quit=1',
+      'auth=0/1',
+      'smtp-disconnect',
+    ],
+    // The next line holds what this one lacks.
+    ['2025-10-10T01:33:12.123456+00:00 mail dovecot: imap(alice', ')<1><s>: Disconnected: Logged out', null],
+    ['2025-10-10T01:33:12.123456+00:00 mail postfix/smtpd[1', ']: connect from x[192.0.2.1]', null],
+    ['2025-10-10T01:33:12.123456+00:00 mail postfix/qmgr[1]:', ' 4ABC123: removed', null],
+    ['2025-10-10T01:33:12', '.123456+00:00 mail postfix/qmgr[1]: 4ABC123: removed', null],
+  ];
+  for (const [line, next, expected] of cases) {
+    const block = Buffer.from(`junk before\n${line}\n${next}\n`);
+    const start = block.indexOf('\n') + 1;
+    const end = start + Buffer.byteLength(line);
+    assert.equal(quickBenignAt(block, start, end), expected, line);
+    assert.equal(quickBenign(Buffer.from(line)), expected, `${line} (alone)`);
+  }
 });

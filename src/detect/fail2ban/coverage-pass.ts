@@ -82,9 +82,9 @@ export async function evaluateCoverage(
       input.path,
     );
     const splitter = new LineSplitter({
-      line: (bytes, lineNo) => {
-        if (bytes.length === 0) return;
-        const text = bytes.toString('utf8');
+      line: (data, start, end, lineNo) => {
+        if (end === start) return;
+        const text = data.toString('utf8', start, end);
         const outcome = classifier.classifyText(text, lineNo);
         if (outcome.kind === 'event' || outcome.kind === 'benign') {
           const { event } = outcome;
