@@ -113,7 +113,9 @@ const CLIENT = bytes('client=');
 const SASL = bytes('sasl_');
 const ANONYMOUS_TLS = bytes('Anonymous TLS connection established from ');
 const UNTRUSTED_TLS = bytes('Untrusted TLS connection established from ');
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].map(bytes);
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].map(
+  bytes,
+);
 
 /** Whether the line ending at `lineEnd` holds `p` at `at`. */
 function startsWithAt(b: Buffer, lineEnd: number, at: number, p: Buffer): boolean {
