@@ -172,11 +172,12 @@ function utcDay(tsMs: number): string {
   return lastDay;
 }
 
-/** Every pair with its address and user ('' for failures that name none). */
-function* allPairs(s: State): Generator<[string, string, Pair]> {
+/** The pairs whose first success followed enough failures, with their address and user ('' for failures that name none). */
+function* guessedPairs(s: State): Generator<[string, string, Pair]> {
+  const guessed = (p: Pair) => p.success !== null && failsBefore(p) >= MIN_FAILURES;
   for (const [ip, a] of s.pairs) {
-    if (a.anonymous) yield [ip, '', a.anonymous];
-    if (a.users) for (const [user, p] of a.users) yield [ip, user, p];
+    if (a.anonymous && guessed(a.anonymous)) yield [ip, '', a.anonymous];
+    if (a.users) for (const [user, p] of a.users) if (guessed(p)) yield [ip, user, p];
   }
 }
 
@@ -254,10 +255,7 @@ export const accountCompromise: Detector<State> = {
     }
   },
   findings(s, ctx): Finding[] {
-    const guessed: [string, string, Pair][] = [];
-    for (const entry of allPairs(s))
-      if (entry[2].success !== null && failsBefore(entry[2]) >= MIN_FAILURES) guessed.push(entry);
-    const hits = guessed
+    const hits = [...guessedPairs(s)]
       .map(([ip, user, p]) => {
         return {
           ip,

@@ -226,7 +226,8 @@ export const authBruteForce: Detector<State> = {
           first: x.a.first,
           last: x.a.last,
           classes: { smtp: x.a.smtp, imapPop3: x.a.login, authProcess: x.a.authProcess },
-          users: [...x.a.users],
+          // Read only: the groups and sources copy what they keep.
+          users: x.a.users,
           times: x.times,
         },
       ]),

@@ -1,7 +1,7 @@
 import type { Finding, FindingSource } from '../findings/finding.js';
 import type { Detector } from './detector.js';
-import { maxOf } from './extremes.js';
-import { addTo, mergeTallies, type Tallies, tallyFor } from './tally.js';
+import { addTo, mergeTallies, type Tallies, type Tally, tallyFor } from './tally.js';
+import { topN } from './top.js';
 
 interface State {
   /** Attack events (and TLS handshake failures, the seed's blind spot) per address. */
@@ -140,46 +140,61 @@ export const fail2banCoverage: Detector<State> = {
         metrics: Object.fromEntries(jails),
       });
     }
-    const gaps: Record<string, { ip: string; count: number }[]> = {};
+    // One pass, no record per (address, class): there may be 100,000 unbanned attackers.
+    const addressesPerClass = new Map<string, number>();
+    const unbanned: { ip: string; t: Tally; order: number; firstClass: number }[] = [];
+    let worst = Number.NEGATIVE_INFINITY;
     for (const [ip, t] of s.byAddress) {
       if (banned.has(ip)) continue;
-      for (const [cls, n] of Object.entries(t.classes)) {
+      let gap = false;
+      for (const cls in t.classes) {
+        const n = t.classes[cls]!;
         if (n < REPEATED) continue;
-        gaps[cls] ??= [];
-        gaps[cls]!.push({ ip, count: n });
+        addressesPerClass.set(cls, (addressesPerClass.get(cls) ?? 0) + 1);
+        if (n > worst) worst = n;
+        gap = true;
       }
+      if (gap) unbanned.push({ ip, t, order: unbanned.length, firstClass: 0 });
     }
-    const classes = Object.keys(gaps).sort((a, b) => gaps[b]!.length - gaps[a]!.length);
+    const classes = [...addressesPerClass.keys()].sort(
+      (a, b) => addressesPerClass.get(b)! - addressesPerClass.get(a)!,
+    );
     if (classes.length === 0) return findings;
-    const unbanned = new Set(classes.flatMap((c) => gaps[c]!.map((g) => g.ip)));
-    const worst = maxOf(classes.flatMap((c) => gaps[c]!.map((g) => g.count)));
-    const sources: FindingSource[] = [...unbanned]
-      .map((ip) => ({ ip, t: s.byAddress.get(ip)! }))
-      .sort((a, b) => b.t.count - a.t.count)
-      .slice(0, 25)
-      .map(({ ip, t }) => ({
-        source: ip,
-        kind: 'address',
-        count: t.count,
-        first: new Date(t.first).toISOString(),
-        last: new Date(t.last).toISOString(),
-        classes: { ...t.classes },
-        banned: false,
-      }));
+    // Equal counts are listed by their first gap class in the order above, then as logged.
+    const classRank = new Map(classes.map((c, i) => [c, i]));
+    for (const u of unbanned) {
+      u.firstClass = classes.length;
+      for (const cls in u.t.classes)
+        if (u.t.classes[cls]! >= REPEATED) u.firstClass = Math.min(u.firstClass, classRank.get(cls)!);
+    }
+    const sources: FindingSource[] = topN(
+      unbanned,
+      25,
+      (a, b) => b.t.count - a.t.count || a.firstClass - b.firstClass || a.order - b.order,
+    ).map(({ ip, t }) => ({
+      source: ip,
+      kind: 'address',
+      count: t.count,
+      first: new Date(t.first).toISOString(),
+      last: new Date(t.last).toISOString(),
+      classes: { ...t.classes },
+      banned: false,
+    }));
     const perClass = classes.map(
-      (c) => `${c}: ${gaps[c]!.length} addresses (stock fail2ban: ${STOCK_COVERAGE[c] ?? 'unknown'})`,
+      (c) =>
+        `${c}: ${addressesPerClass.get(c)} addresses (stock fail2ban: ${STOCK_COVERAGE[c] ?? 'unknown'})`,
     );
     findings.push({
       id: 'fail2ban-coverage-gap',
       kind: 'issue',
       title:
         s.fail2banLines > 0
-          ? `${unbanned.size} repeat attackers were never banned`
-          : `${unbanned.size} repeat attackers; no fail2ban.log given to tell whether they were banned`,
+          ? `${unbanned.length} repeat attackers were never banned`
+          : `${unbanned.length} repeat attackers; no fail2ban.log given to tell whether they were banned`,
       severity: s.fail2banLines === 0 ? 'info' : worst >= 10 ? 'high' : 'medium',
       severityRule: `high when an unbanned address has 10+ attack events of one class; medium otherwise; info when no fail2ban.log was read (here: up to ${worst}${s.fail2banLines === 0 ? ', no fail2ban.log' : ''})`,
       status: 'open',
-      description: `${s.fail2banLines > 0 ? `fail2ban banned ${banned.size} addresses, but` : 'No fail2ban.log was read, so no ban is known:'} ${unbanned.size} addresses with ${REPEATED}+ attack events of one class were never banned. Per class: ${perClass.join('; ')}.`,
+      description: `${s.fail2banLines > 0 ? `fail2ban banned ${banned.size} addresses, but` : 'No fail2ban.log was read, so no ban is known:'} ${unbanned.length} addresses with ${REPEATED}+ attack events of one class were never banned. Per class: ${perClass.join('; ')}.`,
       sources,
       evidence: [],
       rootCause:
@@ -199,10 +214,10 @@ export const fail2banCoverage: Detector<State> = {
         ],
       },
       metrics: {
-        unbannedAttackers: unbanned.size,
+        unbannedAttackers: unbanned.length,
         bannedAddresses: banned.size,
         fail2banActionErrors: s.actionErrors,
-        ...Object.fromEntries(classes.map((c) => [c, gaps[c]!.length])),
+        ...Object.fromEntries(classes.map((c) => [c, addressesPerClass.get(c)!])),
       },
     });
     return findings;

@@ -2,7 +2,6 @@ import type { Finding } from '../findings/finding.js';
 import { blockAtPostfix, fail2banJail } from '../findings/recommendations.js';
 import { BLOCK_FIXED_TEXT, BLOCK_HELD_TEXT, blockStatus } from './blocked.js';
 import type { Detector } from './detector.js';
-import { maxOf, minOf } from './extremes.js';
 import {
   addTo,
   evidence,
@@ -43,12 +42,17 @@ export const tlsCampaign: Detector<State> = {
   },
   findings(s, ctx): Finding[] {
     if (s.byAddress.size === 0) return [];
-    const total = [...s.byAddress.values()].reduce((n, t) => n + t.count, 0);
+    let total = 0;
+    for (const t of s.byAddress.values()) total += t.count;
     const groups = subnetGroups(s.byAddress, ctx.subnetMin);
-    const all = [...s.byAddress.values()];
-    const times = all.flatMap((t) => t.times);
-    const first = minOf(all.map((t) => t.first));
-    const last = maxOf(all.map((t) => t.last));
+    const times: number[] = [];
+    let first = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
+    for (const t of s.byAddress.values()) {
+      for (const time of t.times) times.push(time);
+      if (t.first < first) first = t.first;
+      if (t.last > last) last = t.last;
+    }
     const span = { count: total, first, last, times, classes: {}, users: [] };
     const beat = rhythm(times);
     const severity = groups.length > 0 || total >= 100 ? 'high' : total >= 10 ? 'medium' : 'low';
