@@ -1,8 +1,32 @@
 import ipaddr from 'ipaddr.js';
 
+const HEXTET = /^[0-9a-f]{1,4}$/;
+
+/**
+ * The /64 of an IPv6 address in the normal form (lower case, no leading zeros),
+ * without a full parse: its first four groups, trailing zero groups dropped, then
+ * `::` (the four zero groups after them are always the longest run, so RFC 5952
+ * compresses them). Null for anything else (an embedded IPv4 part, upper case),
+ * which takes the full parse.
+ */
+function fastIpv6Prefix(ip: string): string | null {
+  const gap = ip.indexOf('::');
+  if (gap >= 0 && ip.indexOf('::', gap + 1) >= 0) return null;
+  const head = gap < 0 ? ip.split(':') : gap === 0 ? [] : ip.slice(0, gap).split(':');
+  const tail = gap < 0 || gap + 2 === ip.length ? [] : ip.slice(gap + 2).split(':');
+  if (gap < 0 ? head.length !== 8 : head.length + tail.length > 7) return null;
+  for (const g of head) if (!HEXTET.test(g) || (g.length > 1 && g[0] === '0')) return null;
+  for (const g of tail) if (!HEXTET.test(g) || (g.length > 1 && g[0] === '0')) return null;
+  const groups = [...head, ...Array(8 - head.length - tail.length).fill('0'), ...tail].slice(0, 4);
+  while (groups.length > 0 && groups[groups.length - 1] === '0') groups.pop();
+  return `${groups.join(':')}::`;
+}
+
 /** The aggregation unit of an address: its IPv4 /24 or its IPv6 /64. */
 export function subnetOf(ip: string): string {
   if (ip.includes(':')) {
+    const fast = fastIpv6Prefix(ip);
+    if (fast !== null) return `${fast}/64`;
     try {
       const parts = (ipaddr.parse(ip) as ipaddr.IPv6).parts.slice(0, 4);
       const prefix = ipaddr.IPv6.parse(`${parts.map((p) => p.toString(16)).join(':')}::`).toString();
