@@ -42,6 +42,27 @@ export function fileRegions(path: string, size: number, regionBytes: number): Fi
   return regions;
 }
 
+/** Cuts a plain file into regions that end at the first line ends at or after the given offsets (ascending). */
+export function regionsCutAt(path: string, size: number, offsets: number[]): FileRegion[] {
+  const regions: FileRegion[] = [];
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    let start = 0;
+    for (const offset of offsets) {
+      if (start >= size) break;
+      if (offset <= start) continue;
+      const end = offset >= size ? size : nextLineStart(fd, offset - 1, size, buf);
+      regions.push({ start, end });
+      start = end;
+    }
+    if (start < size) regions.push({ start, end: size });
+  } finally {
+    closeSync(fd);
+  }
+  return regions;
+}
+
 /** Newlines in a byte range of a file, read block by block. */
 export function countFileNewlines(path: string, region: FileRegion): number {
   const fd = openSync(path, 'r');

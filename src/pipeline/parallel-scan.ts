@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { isGzipFile, openChunks } from '../ingest/chunks.js';
-import { countFileNewlines, type FileRegion, fileRegions } from '../ingest/file-regions.js';
+import { countFileNewlines, type FileRegion, fileRegions, regionsCutAt } from '../ingest/file-regions.js';
 import { MAX_LINE_BYTES } from '../ingest/line-splitter.js';
 import { describeFsError } from '../ingest/paths.js';
 import { assertValidZone } from '../parse/time.js';
@@ -86,8 +86,23 @@ class WorkerPool {
   }
 }
 
-/** The smallest part of a plain file an audit gives one thread. */
+/** About the smallest part of a plain file worth a thread of its own in an audit. */
 const MIN_AUDIT_PART_BYTES = 16 << 20;
+/**
+ * The main thread's part is this much larger than a worker's: a worker starts
+ * later (the lines before its part are counted first) and must serialise its
+ * state at the end, and the main thread would otherwise wait for it.
+ */
+const MAIN_PART_FACTOR = 1.04;
+
+/** Where the parts of a plain file end, one per thread, the main thread's first. */
+function auditPartEnds(size: number, threads: number): number[] {
+  const count = Math.max(1, Math.min(threads, Math.ceil(size / MIN_AUDIT_PART_BYTES)));
+  if (count === 1) return [];
+  const first = Math.min(size, Math.ceil((size / count) * MAIN_PART_FACTOR));
+  const rest = (size - first) / (count - 1);
+  return Array.from({ length: count - 1 }, (_, i) => Math.ceil(first + i * rest));
+}
 
 /**
  * A worker's range of a plain file in an audit. Larger ranges merge fewer states
@@ -236,11 +251,7 @@ export async function scanParallel(
           // One part per thread, the first analysed here: its state needs no cloning, and
           // each other part's state is cloned and merged once (merging many small pieces'
           // overlapping per-address states cost more than it saved).
-          const parts = fileRegions(
-            input.path,
-            plainSize,
-            Math.max(MIN_AUDIT_PART_BYTES, Math.ceil(plainSize / threads)),
-          );
+          const parts = regionsCutAt(input.path, plainSize, auditPartEnds(plainSize, threads));
           const firstLines = [0];
           for (let i = 0; i < parts.length - 1; i++)
             firstLines.push(firstLines[i]! + countFileNewlines(input.path, parts[i]!));
