@@ -104,13 +104,6 @@ function auditPartEnds(size: number, threads: number): number[] {
   return Array.from({ length: count - 1 }, (_, i) => Math.ceil(first + i * rest));
 }
 
-/**
- * A worker's range of a plain file in an audit. Larger ranges merge fewer states
- * but hold more addresses per worker; events keep 8 MiB pieces, whose output is
- * written as soon as they are done.
- */
-const AUDIT_REGION_BYTES = 16 << 20;
-
 /** The size of a regular, uncompressed file (read in ranges by the workers), or null for what must be streamed. */
 async function plainFileSize(path: string, size: number | null): Promise<number | null> {
   if (path === '-' || size === null) return null;
@@ -259,14 +252,18 @@ export async function scanParallel(
           const rest = parts
             .slice(1)
             .map((part, i) => pool.run(makeJob(part, firstLines[i + 1]!, i === parts.length - 2), progress));
-          queue.push(Promise.resolve(runJob(here, progress)), ...rest);
+          let local: ChunkResult;
+          try {
+            local = runJob(here, progress);
+          } catch (err) {
+            // The workers' parts are abandoned with this error: theirs must not surface unhandled.
+            for (const r of rest) r.catch(() => {});
+            throw err;
+          }
+          queue.push(Promise.resolve(local), ...rest);
         } else {
-          const regionBytes =
-            options.pieceBytes ??
-            Number(
-              process.env.MAILWARDEN_REGION_BYTES ??
-                (consumer.mode === 'audit' ? AUDIT_REGION_BYTES : 8 << 20),
-            );
+          // Pieces (events; an audit when a piece size is set, as tests do to cross boundaries).
+          const regionBytes = options.pieceBytes ?? Number(process.env.MAILWARDEN_REGION_BYTES ?? 8 << 20);
           const regions = fileRegions(input.path, plainSize, regionBytes);
           for (let i = 0; i < regions.length; i++) {
             await dispatch(regions[i]!, lineBase, i === regions.length - 1);
