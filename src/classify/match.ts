@@ -73,16 +73,18 @@ export function plainValue(text: string, key: string): string | undefined {
 /** The word (up to a space) following `marker` in `text`. */
 export function wordAfter(text: string, marker: string): string | undefined {
   const at = text.indexOf(marker);
-  if (at < 0) return undefined;
-  const start = at + marker.length;
-  const end = text.indexOf(' ', start);
+  return at < 0 ? undefined : wordAt(text, at + marker.length);
+}
+
+/** The text from `start` up to the first `stop` (or the end): `text.slice(start).split(stop, 1)[0]` without copying the rest. */
+export function textUntil(text: string, start: number, stop: string): string {
+  const end = text.indexOf(stop, start);
   return end < 0 ? text.slice(start) : text.slice(start, end);
 }
 
-/** The text from `start` up to the first space (or the end): `text.slice(start).split(' ', 1)[0]` without copying the rest. */
+/** The word at `start`: the text up to the next space. */
 export function wordAt(text: string, start: number): string {
-  const end = text.indexOf(' ', start);
-  return end < 0 ? text.slice(start) : text.slice(start, end);
+  return textUntil(text, start, ' ');
 }
 
 const SPACE_OR_COMMA = /[,\s]/;

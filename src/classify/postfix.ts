@@ -1,4 +1,12 @@
-import { bracketAddress, type ClassifyState, type Match, valueAt, wordAfter, wordAt } from './match.js';
+import {
+  bracketAddress,
+  type ClassifyState,
+  type Match,
+  textUntil,
+  valueAt,
+  wordAfter,
+  wordAt,
+} from './match.js';
 import { classifyReject } from './postfix-reject.js';
 import { classifyPostscreen } from './postscreen.js';
 
@@ -225,19 +233,13 @@ const SERVICE_PROGRAMS = new Set([
   'postmulti',
 ]);
 
-/** The text from `start` up to the first `stop` character (or the end). */
-function upTo(text: string, start: number, stop: string): string {
-  const end = text.indexOf(stop, start);
-  return text.slice(start, end < 0 ? text.length : end);
-}
-
 function classifyDelivery(body: string): Match {
   const status = body.indexOf('status=');
   if (status < 0) return { cls: 'queue-activity' };
-  const word = upTo(body, status + 7, ' ');
+  const word = wordAt(body, status + 7);
   if (word === 'sent' || word === 'deliverable') {
     const relay = body.indexOf('relay=');
-    return { cls: 'delivery-sent', detail: relay >= 0 ? upTo(body, relay + 6, ',') : '' };
+    return { cls: 'delivery-sent', detail: relay >= 0 ? textUntil(body, relay + 6, ',') : '' };
   }
   const reasonStart = body.indexOf('(', status);
   const reason = reasonStart > 0 ? body.slice(reasonStart + 1, body.endsWith(')') ? -1 : undefined) : word;
