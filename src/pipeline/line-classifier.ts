@@ -4,10 +4,11 @@ import type { SecurityEvent } from '../classify/event.js';
 import { type ClassifyState, type Match, newClassifyState } from '../classify/match.js';
 import { EVENT_CLASSES, type EventClass, type Tier } from '../classify/taxonomy.js';
 import { normalizeIp } from '../parse/address.js';
-import { type HeaderContext, parseHeader } from '../parse/header.js';
+import { type HeaderContext, type ParsedLine, parseHeader } from '../parse/header.js';
+import { ByteClock, NameCache, newByteHeader, splitHeaderAt } from '../parse/header-bytes.js';
 import { isoTime } from '../parse/iso-time.js';
 import type { FileAccount } from './accounting.js';
-import { quickBenignAt } from './quick-benign.js';
+import { benignClassOf } from './quick-benign.js';
 
 export type LineOutcome =
   | { kind: 'counted'; cls: EventClass; tier: Tier }
@@ -97,6 +98,10 @@ function fillFromMatch(event: SecurityEvent, match: Match): void {
  */
 export class LineClassifier {
   readonly state: ClassifyState = newClassifyState();
+  private readonly header = newByteHeader();
+  private readonly clock: ByteClock;
+  private readonly hosts = new NameCache();
+  private readonly programs = new NameCache();
 
   constructor(
     private readonly ctx: HeaderContext,
@@ -105,11 +110,17 @@ export class LineClassifier {
     private readonly wanted?: ReadonlySet<EventClass>,
     /** Events for the analysis (lazy time and source, never serialised), not for output. */
     private readonly forAnalysis = false,
-  ) {}
+  ) {
+    this.clock = new ByteClock(ctx);
+  }
 
   classifyText(text: string, lineNo: number): LineOutcome {
     const parsed = parseHeader(text, this.ctx);
     if ('error' in parsed) return { kind: 'malformed', reason: parsed.error };
+    return this.classifyParsedLine(parsed, text, lineNo);
+  }
+
+  private classifyParsedLine(parsed: ParsedLine, text: string, lineNo: number): LineOutcome {
     const { service, match } = classifyParsed(parsed, this.state);
     if (!match) return { kind: 'unrecognised', program: parsed.program, message: parsed.message };
     const spec = EVENT_CLASSES[match.cls];
@@ -161,8 +172,10 @@ export class LineClassifier {
       account.benign++;
       return BLANK;
     }
-    if (this.wanted) {
-      const quick = quickBenignAt(data, start, end);
+    const h = this.header;
+    const split = splitHeaderAt(data, start, end, h);
+    if (split && this.wanted) {
+      const quick = benignClassOf(data, end, h);
       if (quick !== null && !this.wanted.has(quick)) {
         account.benign++;
         account.countClass(quick);
@@ -178,7 +191,21 @@ export class LineClassifier {
       }
       if (!utf8) onInvalidUtf8(lineNo);
     }
-    const outcome = this.classifyText(data.toString('utf8', start, end), lineNo);
+    const text = data.toString('utf8', start, end);
+    const outcome = split
+      ? this.classifyParsedLine(
+          {
+            ts: this.clock.time(data, start, h),
+            host: this.hosts.text(data, h.hostStart, h.hostEnd),
+            program: this.programs.text(data, h.nameStart, h.nameEnd),
+            pid: h.pid < 0 ? null : h.pid,
+            tagArgs: null,
+            message: text.slice(h.messageStart - start),
+          },
+          text,
+          lineNo,
+        )
+      : this.classifyText(text, lineNo);
     switch (outcome.kind) {
       case 'event':
         account.classified++;

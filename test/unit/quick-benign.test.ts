@@ -1,13 +1,13 @@
 // The byte-level shortcut for common benign lines must never disagree with the
 // full classifier: checked on every line of real daemon output and of a generated log.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { generateLogs } from '../../bench/generator/generate.js';
 import { LineClassifier, YearResolver } from '../../src/index.js';
 import { quickBenign, quickBenignAt } from '../../src/pipeline/quick-benign.js';
+import { withGeneratedLogs } from '../support/generated-logs.js';
+import { forEachLine } from '../support/log-lines.js';
 import { repoRoot } from '../support/paths.js';
 
 function check(file: string, counts: { quick: number; lines: number }): void {
@@ -15,14 +15,7 @@ function check(file: string, counts: { quick: number; lines: number }): void {
     { years: new YearResolver(Date.parse('2026-12-01T00:00:00Z'), 'UTC'), zone: 'UTC' },
     file,
   );
-  const data = readFileSync(file);
-  let start = 0;
-  let lineNo = 0;
-  while (start < data.length) {
-    let end = data.indexOf(10, start);
-    if (end < 0) end = data.length;
-    const bytes = data.subarray(start, end);
-    lineNo++;
+  forEachLine(file, (bytes, lineNo) => {
     counts.lines++;
     const quick = quickBenign(bytes);
     if (quick !== null) {
@@ -33,8 +26,7 @@ function check(file: string, counts: { quick: number; lines: number }): void {
         `${file}:${lineNo}: quick ${quick}, full ${full.kind === 'benign' || full.kind === 'event' ? full.event.class : full.kind}`,
       );
     }
-    start = end + 1;
-  }
+  });
 }
 
 test('on real daemon output and generated logs, the shortcut agrees with the full classifier', async () => {
@@ -46,18 +38,7 @@ test('on real daemon output and generated logs, the shortcut agrees with the ful
     }
   }
   check(join(repoRoot, 'examples', 'docker-mailserver', 'mail-logs', 'mail.log'), counts);
-  const dir = mkdtempSync(join(tmpdir(), 'mw-quick-'));
-  try {
-    for (const [format, release] of [
-      ['rfc3339', 'debian12'],
-      ['rfc3164', 'debian13-trixie'],
-    ] as const) {
-      await generateLogs({ out: join(dir, format), size: '3MB', seed: 5, format, release });
-      check(join(dir, format, 'mail.log'), counts);
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await withGeneratedLogs('3MB', 5, (file) => check(file, counts));
   assert.ok(
     counts.quick > counts.lines / 5,
     `the shortcut takes a good share of lines: ${counts.quick} of ${counts.lines}`,
