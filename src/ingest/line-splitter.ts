@@ -35,16 +35,29 @@ export class LineSplitter {
   }
 
   push(chunk: Buffer): void {
-    let start = 0;
-    let data = chunk;
-    if (this.carry) {
-      data = Buffer.concat([this.carry, chunk]);
-      this.carry = null;
+    const carry = this.carry;
+    if (!carry) {
+      this.scan(chunk, 0);
+      return;
     }
+    this.carry = null;
+    const nl = chunk.indexOf(10);
+    if (nl < 0) {
+      this.scan(Buffer.concat([carry, chunk]), 0);
+      return;
+    }
+    // Only the line that straddles the two blocks is copied, not the whole new block.
+    this.scan(Buffer.concat([carry, chunk.subarray(0, nl + 1)]), 0);
+    this.scan(chunk, nl + 1);
+  }
+
+  /** Hands over the whole lines of `data` from `start`, and keeps the unfinished one. */
+  private scan(data: Buffer, from: number): void {
+    let start = from;
     // One check for all the whole lines of the block instead of one per line: most blocks are clean text.
     const lastNl = data.lastIndexOf(10);
-    const whole = data.subarray(0, lastNl + 1);
-    const clean = lastNl >= 0 && isUtf8(whole) && whole.indexOf(0) < 0;
+    const whole = data.subarray(start, lastNl + 1);
+    const clean = lastNl >= start && isUtf8(whole) && whole.indexOf(0) < 0;
     for (;;) {
       const nl = data.indexOf(10, start);
       if (nl < 0) break;
