@@ -1,6 +1,6 @@
 import type { SecurityEvent } from '../classify/event.js';
 import { maxOf, minOf } from '../detect/extremes.js';
-import { subnetOf } from '../detect/subnets.js';
+import { subnetKey, subnetOf } from '../detect/subnets.js';
 import { topN } from '../detect/top.js';
 import type { RankedSource, TimeSeries } from '../report/model.js';
 
@@ -172,23 +172,21 @@ export function rankAddresses(s: StatisticsState, limit = 20): RankedSource[] {
 }
 
 export function rankSubnets(s: StatisticsState, limit = 20): RankedSource[] {
-  // Counts first; the classes are summed only for the subnets shown.
-  const subnets = new Map<string, RankedSource>();
-  const subnetOfAddress = new Map<string, string>();
+  // Counts first, keyed without making a string per address; the classes are summed only for the subnets shown.
+  const subnets = new Map<number | string, RankedSource>();
   for (const [ip, a] of s.byAddress) {
-    const key = subnetOf(ip);
-    subnetOfAddress.set(ip, key);
+    const key = subnetKey(ip);
     const r = subnets.get(key);
     if (r) {
       r.count += a.count;
       r.addresses = (r.addresses ?? 0) + 1;
-    } else subnets.set(key, { source: key, count: a.count, addresses: 1, classes: {} });
+    } else subnets.set(key, { source: subnetOf(ip), count: a.count, addresses: 1, classes: {} });
   }
   const top = topN(subnets.values(), limit, (a, b) => b.count - a.count || a.source.localeCompare(b.source));
-  const shown = new Map(top.map((r) => [r.source, r]));
+  const shown = new Set(top);
   for (const [ip, a] of s.byAddress) {
-    const r = shown.get(subnetOfAddress.get(ip)!);
-    if (r) for (const [k, v] of Object.entries(a.classes)) r.classes[k] = (r.classes[k] ?? 0) + v;
+    const r = subnets.get(subnetKey(ip))!;
+    if (shown.has(r)) for (const [k, v] of Object.entries(a.classes)) r.classes[k] = (r.classes[k] ?? 0) + v;
   }
   return top;
 }

@@ -39,6 +39,28 @@ export function subnetOf(ip: string): string {
   return `${ip.slice(0, last)}.0/24`;
 }
 
+/**
+ * A key equal for two addresses exactly when their `subnetOf` is: for a dotted quad
+ * its first three octets as one number (no string is made), else the subnet's text.
+ * Grouping many addresses by subnet then hashes small integers.
+ */
+export function subnetKey(ip: string): number | string {
+  let key = 0;
+  let octet = 0;
+  let dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      if (octet > 255) break;
+      if (++dots === 3) return key * 256 + octet;
+      key = key * 256 + octet;
+      octet = 0;
+    } else if (c >= 48 && c <= 57) octet = octet * 10 + (c - 48);
+    else break;
+  }
+  return subnetOf(ip);
+}
+
 /** Masks the last part of an address for public sharing: `198.51.100.x`, `2001:db8:1:2::x`. */
 export function redactAddress(ip: string): string {
   if (ip.includes('/')) return ip;

@@ -1,5 +1,5 @@
 import type { Evidence, FindingSource } from '../findings/finding.js';
-import { subnetOf } from './subnets.js';
+import { subnetKey, subnetOf } from './subnets.js';
 import { topN } from './top.js';
 
 /** What one source did, kept small and mergeable across chunks of a log. */
@@ -119,21 +119,19 @@ export interface SubnetGroup {
 /** Groups per-address tallies by /24 (IPv6 /64), keeping the groups with at least `min` addresses. */
 export function subnetGroups(byAddress: Tallies, min: number): SubnetGroup[] {
   // Most attacking addresses are alone in their subnet: count first, and build tallies only for the groups kept.
-  const subnetOfAddress = new Map<string, string>();
-  const sizes = new Map<string, number>();
+  const sizes = new Map<number | string, number>();
   for (const ip of byAddress.keys()) {
-    const subnet = subnetOf(ip);
-    subnetOfAddress.set(ip, subnet);
-    sizes.set(subnet, (sizes.get(subnet) ?? 0) + 1);
+    const key = subnetKey(ip);
+    sizes.set(key, (sizes.get(key) ?? 0) + 1);
   }
-  const groups = new Map<string, SubnetGroup>();
+  const groups = new Map<number | string, SubnetGroup>();
   for (const [ip, t] of byAddress) {
-    const subnet = subnetOfAddress.get(ip)!;
-    if (sizes.get(subnet)! < min) continue;
-    let g = groups.get(subnet);
+    const key = subnetKey(ip);
+    if (sizes.get(key)! < min) continue;
+    let g = groups.get(key);
     if (!g) {
-      g = { subnet, addresses: [], tally: newTally() };
-      groups.set(subnet, g);
+      g = { subnet: subnetOf(ip), addresses: [], tally: newTally() };
+      groups.set(key, g);
     }
     g.addresses.push(ip);
     mergeTally(g.tally, t);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import ipaddr from 'ipaddr.js';
-import { subnetOf } from '../../src/detect/subnets.js';
+import { subnetKey, subnetOf } from '../../src/detect/subnets.js';
 
 /** The /64 as ipaddr.js computes and prints it (RFC 5952). */
 function reference(ip: string): string {
@@ -33,4 +33,34 @@ test('the /64 of an IPv6 address is the one ipaddr.js gives, on 50,000 random ad
   }
   for (const ip of addresses) assert.equal(subnetOf(ip), reference(ip), ip);
   assert.equal(subnetOf('198.51.100.7'), '198.51.100.0/24');
+});
+
+test('two addresses share a subnet key exactly when they share a subnet', () => {
+  let seed = 11;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    // The high bits: an LCG's low bits repeat with a short period.
+    return Math.floor(seed / 65536) % n;
+  };
+  const addresses: string[] = [
+    '2001:db8::1',
+    '2001:db8::2',
+    '2001:db8:0:1::1',
+    '::ffff:1.2.3.4',
+    '64:ff9b::1.2.3.4',
+  ];
+  // Few distinct first octets, so that many pairs share or nearly share a /24.
+  for (let i = 0; i < 3000; i++)
+    addresses.push(`${[1, 10, 100, 255][random(4)]}.${random(3)}.${random(4)}.${random(256)}`);
+  const bySubnet = new Map<string, number | string>();
+  const byKey = new Map<number | string, string>();
+  for (const ip of addresses) {
+    const subnet = subnetOf(ip);
+    const key = subnetKey(ip);
+    assert.equal(bySubnet.get(subnet) ?? key, key, `${ip}: one subnet, two keys`);
+    assert.equal(byKey.get(key) ?? subnet, subnet, `${ip}: one key, two subnets`);
+    bySubnet.set(subnet, key);
+    byKey.set(key, subnet);
+  }
+  assert.ok(bySubnet.size >= 50, `${bySubnet.size} subnets`);
 });
