@@ -79,7 +79,7 @@ export function queueIdEnd(b: Buffer, lineEnd: number, at: number): number {
   let i = at;
   let digits = 0;
   let hexOnly = true;
-  while (i < lineEnd && i - at <= 20) {
+  while (i < lineEnd && i - at < 20) {
     const c = b[i]!;
     if (c >= 48 && c <= 57) digits++;
     else if (c >= 65 && c <= 70) {

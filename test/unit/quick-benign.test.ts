@@ -51,6 +51,8 @@ test('malformed stamps, no-host lines and warnings are left to the full parser',
     'Oct 10 01:33:12 postfix/qmgr[1]: 4ABC123: removed',
     '2025-10-10T01:33:12.123456+00:00 mail postfix/qmgr[1]: warning: something odd',
     '2025-10-10T01:33:12.123456+00:00 mail postfix/submission/smtpd[1]: 4ABC123: client=unknown[192.0.2.1], sasl_method=PLAIN, sasl_username=a@b',
+    // 21 characters: longer than any queue id the full parser strips.
+    '2025-10-10T01:33:12.123456+00:00 mail postfix/smtpd[1]: 0123456789ABCDEF01234: client=unknown[192.0.2.1]',
     '2025-10-10T01:33:12.123456+00:00 mail postfix/cleanup[1]: 4ABC123: milter-reject: END-OF-MESSAGE from x[192.0.2.1]: 5.7.1 rejected by DMARC policy',
   ];
   for (const l of lines) assert.equal(quickBenign(Buffer.from(l)), null, l);
