@@ -139,6 +139,8 @@ async function throughput(): Promise<Throughput> {
     const gzBytes = statSync(gz).size;
     run('zcat > /dev/null', `zcat ${gz}`, lines, gzBytes);
     run('mailwarden events (gzip)', `${mailwarden} events --no-summary ${gz}`, lines, gzBytes);
+    if (existsSync(join(root, 'dist', 'src', 'cli', 'audit-command.js')))
+      run('mailwarden audit --format json (gzip)', `${mailwarden} audit --format json ${gz}`, lines, gzBytes);
   }
 
   const ratios: Record<string, Record<string, number>> = {};

@@ -32,6 +32,8 @@ export async function openChunks(
   if (!gz) return onBytesRead ? counted(raw, onBytesRead) : raw;
   const gunzip = createGunzip({ chunkSize: 1 << 20 });
   raw.on('error', (err) => gunzip.destroy(err));
+  // A reader that stops early ends the gunzip stream: the file must close with it.
+  gunzip.on('close', () => raw.destroy());
   if (onBytesRead) {
     let read = 0;
     raw.on('data', (chunk) => {

@@ -1,3 +1,4 @@
+import type { GzipPart } from '../ingest/gzip-parts.js';
 import type { FileAccountData } from './accounting.js';
 import type { ReadWarning } from './read-events.js';
 
@@ -8,8 +9,10 @@ export interface ChunkJob {
   file: string;
   /** The piece itself (read by the main thread), or ... */
   bytes?: Uint8Array;
-  /** ... where the worker reads it: a byte range of a plain file. */
+  /** ... where the worker reads it: a byte range of a plain file, ... */
   range?: { path: string; start: number; end: number };
+  /** ... or a part of a gzip file by uncompressed offsets (`firstLine` is then counted by the reader). */
+  gzipPart?: { path: string } & GzipPart;
   /** Lines of the file before this piece. */
   firstLine: number;
   /** The last piece of the file: its last line may lack a newline. */
@@ -52,4 +55,8 @@ export interface ChunkResult {
   /** The last TLS failure per process seen in this piece, for the pieces after it. */
   tlsTail: [string, { ip: string; port?: number }][];
   pendingTls: PendingTls[];
+  /** A gzip part: the lines of the file before it. */
+  linesBefore?: number;
+  /** A gzip part: reading failed inside it (lines before the failure were read). */
+  readError?: { message: string; truncated: boolean };
 }

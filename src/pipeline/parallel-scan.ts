@@ -3,12 +3,13 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { isGzipFile, openChunks } from '../ingest/chunks.js';
 import { countFileNewlines, type FileRegion, fileRegions, regionsCutAt } from '../ingest/file-regions.js';
+import { type GzipPart, gzipDeclaredSize } from '../ingest/gzip-parts.js';
 import { MAX_LINE_BYTES } from '../ingest/line-splitter.js';
 import { describeFsError } from '../ingest/paths.js';
 import { assertValidZone } from '../parse/time.js';
 import { FileAccount, type RunStats, summarise } from './accounting.js';
 import type { ChunkJob, ChunkProgress, ChunkResult } from './chunk-job.js';
-import { runJob } from './chunk-runner.js';
+import { runAnyJob, runJob } from './chunk-runner.js';
 import { expandAccounted, type ScanOptions } from './read-events.js';
 
 /** How each piece's result is used, in file order. */
@@ -116,6 +117,18 @@ async function plainFileSize(path: string, size: number | null): Promise<number 
   }
 }
 
+/** The uncompressed size a regular gzip file declares (a hint for cutting it), or null for anything else. */
+async function gzipFileSize(path: string, size: number | null): Promise<number | null> {
+  if (path === '-' || size === null || process.env.MAILWARDEN_REGION_BYTES) return null;
+  try {
+    const info = await stat(path);
+    if (!info.isFile() || !(await isGzipFile(path))) return null;
+    return await gzipDeclaredSize(path);
+  } catch {
+    return null;
+  }
+}
+
 function countNewlines(buf: Buffer, end: number): number {
   let n = 0;
   let i = buf.indexOf(10);
@@ -181,12 +194,17 @@ export async function scanParallel(
         }
         for (const [k, v] of r.tlsTail) tlsRunning.set(k, v);
         account.absorb(r.account);
+        if (r.readError) readFailed(r.readError);
         invalidUtf8 += r.invalidUtf8;
         for (const w of r.warnings) if (warned++ < maxWarnings * 2) warn(w);
         if (consumer.mode === 'audit') consumer.state?.(r.state);
         else if (r.lines) await consumer.lines?.(r.lines);
       };
-      const makeJob = (piece: Buffer | FileRegion, firstLine: number, final: boolean): ChunkJob => {
+      const makeJob = (
+        piece: Buffer | FileRegion | GzipPart,
+        firstLine: number,
+        final: boolean,
+      ): ChunkJob => {
         const job: ChunkJob = {
           id: nextId++,
           mode: consumer.mode,
@@ -205,7 +223,8 @@ export async function scanParallel(
         if (Buffer.isBuffer(piece)) {
           job.bytes = new Uint8Array(piece.length);
           job.bytes.set(piece);
-        } else job.range = { path: input.path, ...piece };
+        } else if ('from' in piece) job.gzipPart = { path: input.path, ...piece };
+        else job.range = { path: input.path, ...piece };
         return job;
       };
       const progress = (read: number) => {
@@ -233,8 +252,45 @@ export async function scanParallel(
         });
       };
       const carry = () => (parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsLength));
+      const readFailed = (failure: { message: string; truncated: boolean }) => {
+        if (failure.truncated) {
+          warn({
+            file: name,
+            message: 'compressed data ends early (truncated gzip); lines before it were read',
+          });
+          return;
+        }
+        warn({
+          file: name,
+          line: account.lines,
+          message: `read error after line ${account.lines}: ${failure.message}`,
+          fatal: account.lines === 0,
+        });
+        if (account.lines === 0) account.error = failure.message;
+      };
       const plainSize = await plainFileSize(input.path, input.size);
-      if (plainSize !== null) {
+      const gzipSize =
+        plainSize === null && consumer.mode === 'audit' && options.pieceBytes === undefined
+          ? await gzipFileSize(input.path, input.size)
+          : null;
+      if (gzipSize !== null) {
+        // A gzip file in one part per thread: each part decompresses from the start and
+        // skips to its own (decompressing is several times faster than classifying), so
+        // that each thread keeps one state instead of merging one per piece.
+        const cuts = [0, ...auditPartEnds(gzipSize, threads)];
+        const jobs = cuts.map((from, i) =>
+          makeJob({ from, to: cuts[i + 1] ?? null }, 0, i === cuts.length - 1),
+        );
+        const rest = jobs.slice(1).map((job) => pool.run(job, progress));
+        let local: ChunkResult;
+        try {
+          local = await runAnyJob(jobs[0]!, progress);
+        } catch (err) {
+          for (const r of rest) r.catch(() => {});
+          throw err;
+        }
+        queue.push(Promise.resolve(local), ...rest);
+      } else if (plainSize !== null) {
         // A plain file: each thread reads its own range, so none reads or copies for another.
         if (
           consumer.mode === 'audit' &&

@@ -47,11 +47,11 @@ test('events: the parallel path writes exactly the NDJSON of one pass', { timeou
   assert.ok(one.totals.lines > 300_000, `a realistic size: ${one.totals.lines} lines`);
 });
 
-async function auditInParallel(workers: number, pieceBytes?: number) {
+async function auditInParallel(workers: number, pieceBytes?: number, path = log) {
   const merged = new Analysis();
   const wanted = merged.wantedClasses();
   const run = await scanParallel(
-    [log],
+    [path],
     { ...options, all: true, wanted, workers, ...(pieceBytes ? { pieceBytes } : {}) },
     {
       mode: 'audit',
@@ -64,10 +64,10 @@ async function auditInParallel(workers: number, pieceBytes?: number) {
 
 const reportTime = new Date('2026-01-01T00:00:00Z');
 
-async function auditInOnePass() {
+async function auditInOnePass(path = log) {
   const whole = new Analysis();
   const wanted = whole.wantedClasses();
-  const run = await scanInputs([log], { ...options, all: true, wanted, forAnalysis: true }, whole.add);
+  const run = await scanInputs([path], { ...options, all: true, wanted, forAnalysis: true }, whole.add);
   return buildReport(whole.findings(3), whole.state.statistics, run, {}, reportTime);
 }
 
@@ -113,4 +113,15 @@ test('a gzip input, cut into pieces by the reading thread, gives what the worker
     'the same events, with the same line numbers',
   );
   assert.deepEqual(compressed.totals, plain.totals);
+});
+
+test('audit of a gzip input: one part per thread, each decompressing from the start, gives the findings of one pass', {
+  timeout: 300_000,
+}, async () => {
+  const gz = join(dir, 'parts.log.gz');
+  writeFileSync(gz, gzipSync(readFileSync(log), { level: 1 }));
+  const a = await auditInOnePass(gz);
+  assert.deepEqual(await auditInParallel(2, undefined, gz), a, 'two threads');
+  assert.deepEqual(await auditInParallel(3, undefined, gz), a, 'three threads');
+  assert.equal(a.inputs.lines, (await auditInOnePass()).inputs.lines);
 });
