@@ -1,3 +1,4 @@
+import { deserialize, serialize } from 'node:v8';
 import type { SecurityEvent } from '../classify/event.js';
 import { ALL_CLASSES, EVENT_CLASSES, type EventClass } from '../classify/taxonomy.js';
 import type { AnyDetector, DetectContext } from '../detect/detector.js';
@@ -21,6 +22,26 @@ import {
 export interface AnalysisState {
   detectors: unknown[];
   statistics: StatisticsState;
+}
+
+/**
+ * A state as `v8.serialize` bytes, one buffer per detector and one for the
+ * statistics: a thread hands its state over without a structured clone, and the
+ * serialiser's growing buffer never holds the whole state at once.
+ */
+export function serializeState(state: AnalysisState): Uint8Array[] {
+  return [...state.detectors, state.statistics].map((part) => {
+    const bytes = serialize(part);
+    // A small result may share a pooled buffer, which must not be transferred.
+    return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      ? bytes
+      : new Uint8Array(bytes);
+  });
+}
+
+export function deserializeState(parts: Uint8Array[]): AnalysisState {
+  const all = parts.map((bytes) => deserialize(bytes) as unknown);
+  return { detectors: all.slice(0, -1), statistics: all[all.length - 1] as StatisticsState };
 }
 
 export class Analysis {

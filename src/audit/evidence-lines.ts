@@ -1,5 +1,5 @@
 import type { Finding } from '../findings/finding.js';
-import { openChunks } from '../ingest/chunks.js';
+import { openBlocks } from '../ingest/chunks.js';
 
 /**
  * Fills in evidence lines that detectors kept only as `file:line` (to stay small
@@ -31,7 +31,7 @@ export async function fillEvidenceLines(findings: Finding[]): Promise<void> {
     };
     try {
       // Newlines are counted on the bytes; only the wanted lines are decoded.
-      for await (const chunk of await openChunks(file)) {
+      for await (const chunk of await openBlocks(file)) {
         let start = 0;
         for (let nl = chunk.indexOf(10); nl >= 0 && next < numbers.length; nl = chunk.indexOf(10, start)) {
           lineNo++;

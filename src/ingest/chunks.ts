@@ -44,6 +44,30 @@ export async function openChunks(
   return raw.pipe(gunzip);
 }
 
+/**
+ * Like `openChunks` for a file, but a plain file's blocks share one buffer, each
+ * valid until the next is read: a reader that copies what it keeps (evidence lines)
+ * then reads a large file without leaving a trail of buffers for the collector.
+ */
+export async function openBlocks(path: string): Promise<AsyncIterable<Buffer>> {
+  if (await isGzipFile(path)) return openChunks(path);
+  return reuseOneBuffer(path);
+}
+
+async function* reuseOneBuffer(path: string): AsyncIterable<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+      if (bytesRead <= 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 async function* counted(
   source: AsyncIterable<Buffer>,
   onBytesRead: (bytes: number) => void,

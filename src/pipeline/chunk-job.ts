@@ -26,6 +26,11 @@ export interface ChunkJob {
   maxWarnings: number;
   /** Classes that become events (absent: all). */
   wanted?: string[];
+  /**
+   * The worker's only job: it sends its state serialised (transferred, not cloned)
+   * and ends, so that its heap is freed while the main thread is still reading.
+   */
+  endsWorker?: boolean;
 }
 
 /** A `warning: TLS library problem` line whose address lies in an earlier piece. */
@@ -48,8 +53,10 @@ export interface ChunkResult {
   account: FileAccountData;
   warnings: ReadWarning[];
   invalidUtf8: number;
-  /** audit mode: the analysis state of the piece. */
+  /** audit mode: the analysis state of the piece, ... */
   state?: unknown;
+  /** ... or that state as `serializeState` wrote it (a job that ends its worker). */
+  stateBytes?: Uint8Array[];
   /** events mode: one NDJSON line per event, in order. */
   lines?: string[];
   /** The last TLS failure per process seen in this piece, for the pieces after it. */

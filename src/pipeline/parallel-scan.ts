@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { deserializeState } from '../audit/analysis.js';
 import { isGzipFile, openChunks } from '../ingest/chunks.js';
 import { countFileNewlines, type FileRegion, fileRegions, regionsCutAt } from '../ingest/file-regions.js';
 import { type GzipPart, gzipDeclaredSize } from '../ingest/gzip-parts.js';
@@ -46,6 +47,14 @@ class WorkerPool {
       resourceLimits: { maxYoungGenerationSizeMb: 64, maxOldGenerationSizeMb: 1024 },
     });
     this.all.push(w);
+    // A worker whose job ended it leaves the pool; the next job starts a new one.
+    w.once('exit', () => {
+      this.all.splice(this.all.indexOf(w), 1);
+      const idle = this.idle.indexOf(w);
+      if (idle >= 0) this.idle.splice(idle, 1);
+      const next = this.waiting.shift();
+      if (next) next(this.spawn());
+    });
     return w;
   }
 
@@ -59,7 +68,7 @@ class WorkerPool {
           }
           w.off('message', onMessage);
           w.off('error', onError);
-          this.release(w);
+          if (!job.endsWorker) this.release(w);
           resolve(m);
         };
         const onError = (err: Error) => {
@@ -197,7 +206,8 @@ export async function scanParallel(
         if (r.readError) readFailed(r.readError);
         invalidUtf8 += r.invalidUtf8;
         for (const w of r.warnings) if (warned++ < maxWarnings * 2) warn(w);
-        if (consumer.mode === 'audit') consumer.state?.(r.state);
+        if (consumer.mode === 'audit')
+          consumer.state?.(r.stateBytes ? deserializeState(r.stateBytes) : r.state);
         else if (r.lines) await consumer.lines?.(r.lines);
       };
       const makeJob = (
@@ -281,7 +291,7 @@ export async function scanParallel(
         const jobs = cuts.map((from, i) =>
           makeJob({ from, to: cuts[i + 1] ?? null }, 0, i === cuts.length - 1),
         );
-        const rest = jobs.slice(1).map((job) => pool.run(job, progress));
+        const rest = jobs.slice(1).map((job) => pool.run({ ...job, endsWorker: true }, progress));
         let local: ChunkResult;
         try {
           local = await runAnyJob(jobs[0]!, progress);
@@ -307,7 +317,12 @@ export async function scanParallel(
           const here = makeJob(parts[0] ?? { start: 0, end: 0 }, 0, parts.length <= 1);
           const rest = parts
             .slice(1)
-            .map((part, i) => pool.run(makeJob(part, firstLines[i + 1]!, i === parts.length - 2), progress));
+            .map((part, i) =>
+              pool.run(
+                { ...makeJob(part, firstLines[i + 1]!, i === parts.length - 2), endsWorker: true },
+                progress,
+              ),
+            );
           let local: ChunkResult;
           try {
             local = runJob(here, progress);

@@ -47,11 +47,11 @@ test('events: the parallel path writes exactly the NDJSON of one pass', { timeou
   assert.ok(one.totals.lines > 300_000, `a realistic size: ${one.totals.lines} lines`);
 });
 
-async function auditInParallel(workers: number, pieceBytes?: number, path = log) {
+async function auditInParallel(workers: number, pieceBytes?: number, path: string | string[] = log) {
   const merged = new Analysis();
   const wanted = merged.wantedClasses();
   const run = await scanParallel(
-    [path],
+    Array.isArray(path) ? path : [path],
     { ...options, all: true, wanted, workers, ...(pieceBytes ? { pieceBytes } : {}) },
     {
       mode: 'audit',
@@ -64,10 +64,14 @@ async function auditInParallel(workers: number, pieceBytes?: number, path = log)
 
 const reportTime = new Date('2026-01-01T00:00:00Z');
 
-async function auditInOnePass(path = log) {
+async function auditInOnePass(path: string | string[] = log) {
   const whole = new Analysis();
   const wanted = whole.wantedClasses();
-  const run = await scanInputs([path], { ...options, all: true, wanted, forAnalysis: true }, whole.add);
+  const run = await scanInputs(
+    Array.isArray(path) ? path : [path],
+    { ...options, all: true, wanted, forAnalysis: true },
+    whole.add,
+  );
   return buildReport(whole.findings(3), whole.state.statistics, run, {}, reportTime);
 }
 
@@ -124,4 +128,13 @@ test('audit of a gzip input: one part per thread, each decompressing from the st
   assert.deepEqual(await auditInParallel(2, undefined, gz), a, 'two threads');
   assert.deepEqual(await auditInParallel(3, undefined, gz), a, 'three threads');
   assert.equal(a.inputs.lines, (await auditInOnePass()).inputs.lines);
+});
+
+test('audit of several inputs: the workers that end after their part are replaced for the next input', {
+  timeout: 300_000,
+}, async () => {
+  const gz = join(dir, 'second.log.gz');
+  writeFileSync(gz, gzipSync(readFileSync(log), { level: 1 }));
+  const inputs = [log, gz, log];
+  assert.deepEqual(await auditInParallel(2, undefined, inputs), await auditInOnePass(inputs));
 });
