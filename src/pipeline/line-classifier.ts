@@ -8,6 +8,7 @@ import { type HeaderContext, type ParsedLine, parseHeader } from '../parse/heade
 import { ByteClock, NameCache, newByteHeader, splitHeaderAt } from '../parse/header-bytes.js';
 import { isoTime } from '../parse/iso-time.js';
 import type { FileAccount } from './accounting.js';
+import { Interner } from './interner.js';
 import { benignClassOf } from './quick-benign.js';
 
 export type LineOutcome =
@@ -80,14 +81,14 @@ class AnalysisEvent implements SecurityEvent {
   }
 }
 
-/** The optional fields an event takes from what its class's rule matched. */
-function fillFromMatch(event: SecurityEvent, match: Match): void {
+/** The optional fields an event takes from what its class's rule matched; `keep` gives the strings the analysis may hold. */
+function fillFromMatch(event: SecurityEvent, match: Match, keep?: Interner): void {
   if (match.ip !== undefined) {
     const ip = normalizeIp(match.ip);
-    if (ip !== null) event.ip = ip;
+    if (ip !== null) event.ip = keep ? keep.get(ip) : ip;
   }
   if (match.port !== undefined) event.port = match.port;
-  if (match.user !== undefined && match.user !== '') event.user = match.user;
+  if (match.user !== undefined && match.user !== '') event.user = keep ? keep.get(match.user) : match.user;
   if (match.detail !== undefined && match.detail !== '') event.detail = match.detail;
 }
 
@@ -102,6 +103,7 @@ export class LineClassifier {
   private readonly clock: ByteClock;
   private readonly hosts = new NameCache();
   private readonly programs = new NameCache();
+  private readonly kept = new Interner();
 
   constructor(
     private readonly ctx: HeaderContext,
@@ -137,7 +139,7 @@ export class LineClassifier {
         this.file,
         lineNo,
       );
-      fillFromMatch(event, match);
+      fillFromMatch(event, match, this.kept);
       return { kind: spec.tier === 'benign' ? 'benign' : 'event', event, raw: text, tsMs: parsed.ts };
     }
     const event: SecurityEvent = {
