@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { type LoadConfigOptions, loadServerConfig } from '../config/load-config.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { fail2banCoverage } from '../detect/fail2ban-coverage.js';
+import { DEFAULT_SUBNET_MIN } from '../detect/subnets.js';
 import type { Finding, Severity } from '../findings/finding.js';
 import { severityRank } from '../findings/finding.js';
 import type { RunStats } from '../pipeline/accounting.js';
@@ -37,8 +38,6 @@ export interface AuditOptions extends ScanOptions, ParallelOptions {
   /** Also given every event the analysis reads (`mailwarden mitigate` uses it); reading then stays in this thread. */
   observe?: EventSink;
 }
-
-export const DEFAULT_SUBNET_MIN = 3;
 
 /** Reads the logs once and returns the analyst's report. */
 export async function runAudit(

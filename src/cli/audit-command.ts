@@ -1,5 +1,6 @@
 import { rename, writeFile } from 'node:fs/promises';
-import { DEFAULT_SUBNET_MIN, hasOpenAtLeast, runAudit } from '../audit/run-audit.js';
+import { hasOpenAtLeast, runAudit } from '../audit/run-audit.js';
+import { DEFAULT_SUBNET_MIN } from '../detect/subnets.js';
 import { SEVERITIES, type Severity } from '../findings/finding.js';
 import type { ReadWarning } from '../pipeline/read-events.js';
 import { renderReport } from '../report/index.js';

@@ -25,22 +25,6 @@ export interface BansFlags {
   execPrefix?: string;
 }
 
-export const BANS_HELP = `
-Reads and changes the bans in the watcher's state (the settings' "state" file,
-or --state). With a watcher running on that state, "ban" and "unban" record the
-decision and the watcher applies it on its next tick; with none, they apply it
-here through the enabled actions (what fails stays due for the next watcher).
-
-  mailwarden bans list [--all] [--format table|json]
-  mailwarden bans ban 203.0.113.7 --for 7d --reason "phishing sender"
-  mailwarden bans ban 198.51.100.0/24
-  mailwarden bans unban 203.0.113.7
-
-A manual ban lasts --for (default: as long as the watcher's ban for the
-address's next offence); addresses the watcher would never ban (allowlist,
-mynetworks, private ranges, logged-in addresses) need --force.
-Exit status: 0 done; 1 an action failed (it is retried later); 2 error.`;
-
 const t = escapeForTerminal;
 const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 
@@ -135,7 +119,7 @@ function report(applied: Applied, io: CommandIo): number {
   return failed > 0 ? 1 : 0;
 }
 
-/** `mailwarden bans list|ban|unban`: see BANS_HELP. */
+/** `mailwarden bans list|ban|unban`: see BANS_HELP in help-texts.ts. */
 export async function runBansCommand(
   verb: string,
   target: string | undefined,

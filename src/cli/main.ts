@@ -1,11 +1,13 @@
 import { Command, CommanderError } from 'commander';
-import { type AuditFlags, runAuditCommand } from './audit-command.js';
-import { BANS_HELP, type BansFlags, runBansCommand } from './bans-command.js';
-import { type CommandIo, type EventsFlags, runEvents } from './events-command.js';
-import { MITIGATE_HELP, type MitigateFlags, runMitigateCommand } from './mitigate-command.js';
-import { PROBE_HELP, type ProbeFlags, runProbeCommand } from './probe-command.js';
+// Each command's code is loaded when it runs: an audit does not wait for the watcher's SQLite and metrics.
+import type { AuditFlags } from './audit-command.js';
+import type { BansFlags } from './bans-command.js';
+import type { CommandIo, EventsFlags } from './events-command.js';
+import { BANS_HELP, MITIGATE_HELP, PROBE_HELP, WATCH_HELP } from './help-texts.js';
+import type { MitigateFlags } from './mitigate-command.js';
+import type { ProbeFlags } from './probe-command.js';
 import { escapeForTerminal } from './terminal-escape.js';
-import { runWatchCommand, WATCH_HELP, type WatchFlags } from './watch-command.js';
+import type { WatchFlags } from './watch-command.js';
 
 const VERSION = '0.1.0';
 
@@ -41,7 +43,7 @@ export async function main(
       'worker threads (default: all cores for inputs of 16 MB and more; 1 reads in one thread)',
     )
     .action(async (paths: string[], flags: EventsFlags) => {
-      status = await runEvents(paths, flags, io);
+      status = await (await import('./events-command.js')).runEvents(paths, flags, io);
     });
 
   program
@@ -99,7 +101,7 @@ export async function main(
       'worker threads (default: all cores for inputs of 16 MB and more; 1 reads in one thread)',
     )
     .action(async (paths: string[], flags: AuditFlags) => {
-      status = await runAuditCommand(paths, flags, io);
+      status = await (await import('./audit-command.js')).runAuditCommand(paths, flags, io);
     });
 
   program
@@ -118,7 +120,7 @@ export async function main(
     .option('--ehlo <name>', 'the name sent in SMTP EHLO (default: this host\u2019s name if fully qualified)')
     .addHelpText('after', PROBE_HELP)
     .action(async (targets: string[], flags: ProbeFlags) => {
-      status = await runProbeCommand(targets, flags, io);
+      status = await (await import('./probe-command.js')).runProbeCommand(targets, flags, io);
     });
 
   program
@@ -154,7 +156,7 @@ export async function main(
     )
     .addHelpText('after', MITIGATE_HELP)
     .action(async (logs: string[], flags: MitigateFlags) => {
-      status = await runMitigateCommand(logs, flags, io);
+      status = await (await import('./mitigate-command.js')).runMitigateCommand(logs, flags, io);
     });
 
   program
@@ -189,7 +191,7 @@ export async function main(
     .option('--tz <zone>', 'IANA zone of timestamps without an offset (default: this machine\u2019s)')
     .addHelpText('after', WATCH_HELP)
     .action(async (logs: string[], flags: WatchFlags) => {
-      status = await runWatchCommand(logs, flags, io);
+      status = await (await import('./watch-command.js')).runWatchCommand(logs, flags, io);
     });
 
   program
@@ -211,7 +213,7 @@ export async function main(
     )
     .addHelpText('after', BANS_HELP)
     .action(async (verb: string, target: string | undefined, flags: BansFlags) => {
-      status = await runBansCommand(verb, target, flags, io);
+      status = await (await import('./bans-command.js')).runBansCommand(verb, target, flags, io);
     });
 
   try {

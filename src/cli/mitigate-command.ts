@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DEFAULT_SUBNET_MIN } from '../audit/run-audit.js';
+import { DEFAULT_SUBNET_MIN } from '../detect/subnets.js';
 import {
   type AppliedChange,
   applyChanges,
@@ -9,14 +9,8 @@ import {
   writeAtomic,
 } from '../mitigate/apply.js';
 import { formatCidr } from '../mitigate/cidr.js';
-import {
-  DEFAULT_MAX_PREFIX4,
-  DEFAULT_MAX_PREFIX6,
-  DEFAULT_MIN_EVENTS,
-  DEFAULT_QUOTA_GIB,
-  type MitigatePlan,
-  planMitigation,
-} from '../mitigate/plan.js';
+import { DEFAULT_MAX_PREFIX4, DEFAULT_MAX_PREFIX6, DEFAULT_MIN_EVENTS } from '../mitigate/defaults.js';
+import { DEFAULT_QUOTA_GIB, type MitigatePlan, planMitigation } from '../mitigate/plan.js';
 import { reloadSteps, runStep } from '../mitigate/reload.js';
 import { unifiedDiff } from '../mitigate/unified-diff.js';
 import type { ReadWarning } from '../pipeline/read-events.js';
@@ -49,43 +43,6 @@ export const MITIGATE_EXIT = {
   /** As 3, but restoring failed too: the backups named in the output must be copied back by hand. */
   rejectedNotRestored: 4,
 } as const;
-
-export const MITIGATE_HELP = `
-Blocks the attackers the audit finds in the logs at Postfix: a cidr: reject map
-(postfix-reject-cidr.cf in a docker-mailserver config directory, reject-cidr.cf
-in a host's Postfix directory), the wiring that makes Postfix read it
-(postscreen_access_list on port 25, check_client_access first in the client
-restrictions of submission and submissions), and mailwarden-blocklist.nft with
-the same networks for nftables (never loaded by mitigate).
-
-Default: a dry run that prints a unified diff of every file it would change.
-  --out DIR   writes the generated files into DIR instead
-  --apply     writes them in place: atomically, each changed file backed up to
-              mailwarden-backup/<UTC time>/ beside it; a second run with the same
-              logs changes nothing
-  --reload    after --apply: postfix check (plain host) and postfix reload, with
-              "postfix -c DIR" when Postfix's directory is not /etc/postfix, behind
-              --exec-prefix (a shell command prefix, e.g. "docker exec mailserver")
-
-Never blocked: --allow and --allowlist networks, mynetworks, private and
-loopback ranges (unless --include-private), an address every client appears as,
-and addresses that logged in successfully (one with failed logins before its
-login is listed as left unblocked, with why). A subnet never covers them.
-Blocked: an address with --min-events (default ${DEFAULT_MIN_EVENTS}) attack events; a /24 (IPv6 /64) when
---subnet-min (default ${DEFAULT_SUBNET_MIN}) of its addresses attack, widened 8 bits at a time while
---subnet-min entries share a network, never wider than --max-prefix4/--max-prefix6.
-Entries of earlier runs stay until deleted; lines outside mitigate's block are kept.
-
-Exit status: 0 done (or nothing to change); 2 error; 3 Postfix rejected the new
-configuration (check or reload failed) and every file was restored; 4 as 3 but
-restoring failed (the output names the backups).
-
-Examples:
-  mailwarden mitigate /var/log/mail.log --config /etc/postfix
-  mailwarden mitigate /var/log/mail.log --config /etc/postfix --apply --reload
-  mailwarden mitigate docker-data/dms/mail-logs --config docker-data/dms/config \\
-      --allowlist office-networks.txt --apply --reload --exec-prefix 'docker exec mailserver'
-  mailwarden mitigate mail.log --config docker-data/dms/config --out /tmp/mitigation`;
 
 function wholeNumber(
   flag: string,
@@ -128,7 +85,7 @@ function printSummary(plan: MitigatePlan, io: CommandIo): void {
     w(`  note: the nftables file was not checked with nft -c: ${t(plan.nft.why)}`);
 }
 
-/** `mailwarden mitigate`: see MITIGATE_HELP. */
+/** `mailwarden mitigate`: see MITIGATE_HELP in help-texts.ts. */
 export async function runMitigateCommand(
   logs: string[],
   flags: MitigateFlags,

@@ -27,30 +27,6 @@ export interface ProbeFlags {
 
 const FORMATS = ['markdown', 'md', 'json'] as const;
 
-export const PROBE_HELP = `
-Each target is HOST, HOST:PORT or [IPv6]:PORT. How TLS starts follows the port:
-  25, 587  SMTP STARTTLS (the 220 greeting, possibly multi-line as postscreen
-           sends it, then EHLO and STARTTLS)
-  143      IMAP STARTTLS        110  POP3 STLS
-  465, 993, 995  implicit TLS
-Any other port needs --starttls. A HOST without a port is probed on port ${DEFAULT_PORT}
-only (every mail server has it; a note on stderr says so): name the other ports
-to probe them, e.g. mail.example.org:465 mail.example.org:993.
-
-Per endpoint: one handshake offering everything (the negotiated version, cipher
-and certificate chain), one per TLS version 1.0 to 1.3, and one per weak cipher
-group (NULL, EXPORT, RC4, DES, 3DES, anonymous; groups this OpenSSL cannot offer
-are reported as not tested). The certificate is checked for expiry, self-signed
-or default certificates, and against --hostname (default: the target's host
-name; not checked when the target is an IP address).
-
-Exit status: 0; 1 when an open issue is --fail-on (default high) or worse,
-a failed connection included; 2 for usage errors.
-
-Examples:
-  mailwarden probe mail.example.org mail.example.org:465 mail.example.org:993
-  mailwarden probe 127.0.0.1:2525 --starttls smtp --hostname mail.example.org --format json`;
-
 /** `mailwarden probe`: talks TLS to live endpoints and reports what they accept and serve. */
 export async function runProbeCommand(
   targetTexts: string[],

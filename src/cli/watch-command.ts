@@ -26,34 +26,6 @@ export interface WatchFlags {
   tz?: string;
 }
 
-export const WATCH_HELP = `
-Follows the mail logs and bans attackers as they cross the rules of the
-settings file (defaults: 5 login failures in 10 minutes, 20 in 24 hours, 10
-SMTP abuses in 10 minutes, 20 TLS failures in 10 minutes), on wall-clock time.
-Bans last an hour, 4 times longer for each repeat (at most 30 days); 3 banned
-addresses of one /24 within an hour ban the /24. Never banned: the allowlist,
-mynetworks (with --config), private and loopback ranges (unless
---include-private), and addresses that logged in successfully.
-
-Sources: files (followed like tail -F: rotation, copytruncate, files that do
-not exist yet; resumed after a restart from the stored position),
---journal [UNIT,...] (journalctl -f -o json), --syslog udp://HOST:PORT,tcp://...
-(RFC 3164 and 5424, so several servers can send to one watcher).
-
-Actions (settings [actions] enabled): stdout, fail2ban, postfix-map, nftables,
-webhook; retried until they confirm, reconciled with what fail2ban and
-nftables hold, lifted when bans expire. State: an SQLite file (settings
-"state", or --state). Metrics: http://127.0.0.1:9464/metrics and /healthz.
-
-Signals: SIGTERM and SIGINT stop cleanly (position and bans stored); SIGHUP
-reads the settings file again. See docs/watch.md and docs/watch-settings.md.
-
-Examples:
-  mailwarden watch /var/log/mail.log --config /etc/postfix --settings /etc/mailwarden/mailwarden.toml
-  mailwarden watch docker-data/dms/mail-logs/mail.log --config docker-data/dms/config --dry-run
-  mailwarden watch --journal postfix@-.service,dovecot.service --settings mailwarden.toml
-  mailwarden watch --syslog udp://127.0.0.1:5514,tcp://127.0.0.1:5514`;
-
 /** The settings file (or the defaults), with the command line's overrides. */
 export async function settingsFromFlags(flags: {
   settings?: string;

@@ -22,6 +22,9 @@ function fastIpv6Prefix(ip: string): string | null {
   return `${groups.join(':')}::`;
 }
 
+/** A subnet is named in findings when at least this many of its addresses take part (`--subnet-min`). */
+export const DEFAULT_SUBNET_MIN = 3;
+
 /** The aggregation unit of an address: its IPv4 /24 or its IPv6 /64. */
 export function subnetOf(ip: string): string {
   if (ip.includes(':')) {

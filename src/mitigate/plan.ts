@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { DEFAULT_SUBNET_MIN, runAudit } from '../audit/run-audit.js';
+import { runAudit } from '../audit/run-audit.js';
 import { plainEtc } from '../config/layouts/plain-host.js';
 import { loadServerConfig } from '../config/load-config.js';
+import { DEFAULT_SUBNET_MIN } from '../detect/subnets.js';
 import { DMS_CIDR_FILE, HOST_CIDR_FILE } from '../findings/recommendations.js';
 import type { ReadOptions } from '../pipeline/read-events.js';
 import { ActivityCollector } from './activity.js';
@@ -18,6 +19,7 @@ import {
 } from './cidr-map.js';
 import { commandLine } from './command-line.js';
 import { planDecoders } from './decoder-plan.js';
+import { DEFAULT_MAX_PREFIX4, DEFAULT_MAX_PREFIX6, DEFAULT_MIN_EVENTS } from './defaults.js';
 import { planFail2ban } from './fail2ban-plan.js';
 import { withBlock } from './marked-block.js';
 import { checkNftables, NFT_FILE, type NftCheck, renderNftables } from './nftables.js';
@@ -26,9 +28,6 @@ import { findingIndex, protectClients, selectAttackers, type Unblocked } from '.
 import { staticProtections } from './static-protections.js';
 import { planWiring, type SettingChange } from './wiring.js';
 
-export const DEFAULT_MIN_EVENTS = 5;
-export const DEFAULT_MAX_PREFIX4 = 24;
-export const DEFAULT_MAX_PREFIX6 = 48;
 export const DEFAULT_QUOTA_GIB = 5;
 /** docker-mailserver's map, in its config directory (the container sees it as /tmp/docker-mailserver/...). */
 export const DMS_MAP_NAME = basename(DMS_CIDR_FILE);
