@@ -12,6 +12,8 @@ export class Interner {
   constructor(private readonly limit = 1 << 20) {}
 
   get(text: string): string {
+    // V8 copies substrings shorter than this (SlicedString::kMinLength): they hold no line.
+    if (text.length < 13) return text;
     const hit = this.known.get(text);
     if (hit !== undefined) return hit;
     const flat = Buffer.from(text, 'utf8').toString('utf8');
