@@ -157,15 +157,18 @@ export const authBruteForce: Detector<State> = {
     mergeSamples(into.samples, later.samples);
   },
   findings(s, ctx): Finding[] {
-    const attackers = [...s.byAddress.entries()]
-      .map(([ip, a]) => ({
-        ip,
-        a,
-        attempts: attemptsOf(a),
-        times: a.authTimes.length >= a.smtpTimes.length ? a.authTimes : a.smtpTimes,
-      }))
-      .filter((x) => x.attempts > 0)
-      .sort((x, y) => y.attempts - x.attempts);
+    const attackers: { ip: string; a: AddressAuth; attempts: number; times: number[] }[] = [];
+    s.byAddress.forEach((a, ip) => {
+      const attempts = attemptsOf(a);
+      if (attempts > 0)
+        attackers.push({
+          ip,
+          a,
+          attempts,
+          times: a.authTimes.length >= a.smtpTimes.length ? a.authTimes : a.smtpTimes,
+        });
+    });
+    attackers.sort((x, y) => y.attempts - x.attempts);
     if (attackers.length === 0) return [];
     const total = attackers.reduce((n, x) => n + x.attempts, 0);
     const sprayers = attackers.filter((x) => x.a.users.length >= SPRAY_USERS);
@@ -245,7 +248,7 @@ export const authBruteForce: Detector<State> = {
     // A Postfix access map covers SMTP AUTH only: an address that also guessed at IMAP or POP3 is not blocked there.
     const status = attackers.every((x) => x.a.login === 0)
       ? blockStatus(
-          attackers.map((x) => [x.ip, x.a.last] as const),
+          () => attackers.map((x) => [x.ip, x.a.last] as const),
           ctx,
         )
       : 'open';

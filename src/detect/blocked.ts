@@ -28,14 +28,16 @@ export const FIXED_AFTER_QUIET_MS = 24 * 3600_000;
  * `mitigated` while they still knock and are refused, `open` otherwise.
  */
 export function blockStatus(
-  lastAttack: Iterable<readonly [string, number]>,
+  /** Each address with its last attack; read only when postscreen refused any address at all. */
+  lastAttack: () => Iterable<readonly [string, number]>,
   ctx: {
     denylisted?: ReadonlyMap<string, number>;
     denylistedLast?: ReadonlyMap<string, number>;
     periodTo: number | null;
   },
 ): 'fixed' | 'mitigated' | 'open' {
-  const attacks = [...lastAttack];
+  if (!ctx.denylisted || ctx.denylisted.size === 0) return 'open';
+  const attacks = [...lastAttack()];
   if (!blockHeld(attacks, ctx.denylisted)) return 'open';
   if (ctx.periodTo === null || !ctx.denylistedLast) return 'mitigated';
   const quietSince = ctx.periodTo - FIXED_AFTER_QUIET_MS;

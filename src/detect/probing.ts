@@ -68,7 +68,7 @@ function probeDetector(spec: ProbeSpec): Detector<State> {
         spec.title.toLowerCase(),
       );
       const status = blockStatus(
-        [...s.byAddress.entries()].map(([ip, t]) => [ip, t.last] as const),
+        () => [...s.byAddress.entries()].map(([ip, t]) => [ip, t.last] as const),
         ctx,
       );
       const findings: Finding[] = [

@@ -167,10 +167,13 @@ export function findingSources(
   const room = limit - sources.length;
   if (room <= 0) return sources;
   const inGroups = new Set(groups.flatMap((g) => g.addresses));
-  const outside = [...byAddress.entries()].filter(([ip]) => !inGroups.has(ip));
-  const rest = topN(outside, room, (a, b) => b[1].count - a[1].count);
+  const rest = topN(entriesOutside(byAddress, inGroups), room, (a, b) => b[1].count - a[1].count);
   for (const [ip, t] of rest) sources.push(addressSource(ip, t, banned ? banned.has(ip) : undefined));
   return sources;
+}
+
+function* entriesOutside(byAddress: Tallies, inGroups: ReadonlySet<string>): Generator<[string, Tally]> {
+  for (const entry of byAddress) if (!inGroups.has(entry[0])) yield entry;
 }
 
 /** Keeps the first few evidence lines, preferring distinct sources. */
@@ -220,9 +223,15 @@ export function evidence(s: Samples, limit = SAMPLES_KEPT): Evidence[] {
 }
 
 /** "every 1-3 minutes": the middle half of the intervals between consecutive attempts. */
+/** `times` in ascending order: the list itself when it already is (lists are kept in log order), else a sorted copy. */
+function ascending(times: readonly number[]): readonly number[] {
+  for (let i = 1; i < times.length; i++) if (times[i]! < times[i - 1]!) return [...times].sort((a, b) => a - b);
+  return times;
+}
+
 export function rhythm(times: number[]): string | null {
   if (times.length < 3) return null;
-  const sorted = [...times].sort((a, b) => a - b);
+  const sorted = ascending(times);
   const gaps: number[] = [];
   for (let i = 1; i < sorted.length; i++) gaps.push(sorted[i]! - sorted[i - 1]!);
   gaps.sort((a, b) => a - b);
@@ -246,7 +255,7 @@ function describeSpan(lowMs: number, highMs: number): string {
 
 /** Largest number of attempts within any window of `windowMs`. */
 export function maxInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
+  const sorted = ascending(times);
   let best = 0;
   let start = 0;
   for (let end = 0; end < sorted.length; end++) {
