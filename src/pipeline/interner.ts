@@ -9,7 +9,7 @@
 export class Interner {
   private readonly known = new Map<string, string>();
 
-  constructor(private readonly limit = 1 << 20) {}
+  constructor(private readonly limit = 1 << 18) {}
 
   get(text: string): string {
     // V8 copies substrings shorter than this (SlicedString::kMinLength): they hold no line.
