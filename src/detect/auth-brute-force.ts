@@ -247,10 +247,7 @@ export const authBruteForce: Detector<State> = {
     const sources: FindingSource[] = findingSources(tallies, ctx.subnetMin, 25, ctx.banned, groups);
     // A Postfix access map covers SMTP AUTH only: an address that also guessed at IMAP or POP3 is not blocked there.
     const status = attackers.every((x) => x.a.login === 0)
-      ? blockStatus(
-          () => attackers.map((x) => [x.ip, x.a.last] as const),
-          ctx,
-        )
+      ? blockStatus(() => attackers.map((x) => [x.ip, x.a.last] as const), ctx)
       : 'open';
     const block = blockAtPostfix(
       attackers

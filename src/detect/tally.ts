@@ -225,7 +225,8 @@ export function evidence(s: Samples, limit = SAMPLES_KEPT): Evidence[] {
 /** "every 1-3 minutes": the middle half of the intervals between consecutive attempts. */
 /** `times` in ascending order: the list itself when it already is (lists are kept in log order), else a sorted copy. */
 function ascending(times: readonly number[]): readonly number[] {
-  for (let i = 1; i < times.length; i++) if (times[i]! < times[i - 1]!) return [...times].sort((a, b) => a - b);
+  for (let i = 1; i < times.length; i++)
+    if (times[i]! < times[i - 1]!) return [...times].sort((a, b) => a - b);
   return times;
 }
 

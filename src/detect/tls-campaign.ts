@@ -66,10 +66,7 @@ export const tlsCampaign: Detector<State> = {
     ];
     const services = Object.keys(s.services).sort();
     const block = blockAtPostfix(blockList.length > 0 ? blockList : [...s.byAddress.keys()], 'TLS probing');
-    const status = blockStatus(
-      () => [...s.byAddress.entries()].map(([ip, t]) => [ip, t.last] as const),
-      ctx,
-    );
+    const status = blockStatus(() => [...s.byAddress.entries()].map(([ip, t]) => [ip, t.last] as const), ctx);
     const jail = fail2banJail(
       'postfix-ssl',
       'SSL_accept error from \\S+\\[<HOST>\\]',

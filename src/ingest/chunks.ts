@@ -68,6 +68,12 @@ async function* reuseOneBuffer(path: string): AsyncIterable<Buffer> {
   }
 }
 
+/** zlib's ways of saying that compressed data stops early (a truncated or still-growing .gz). */
+export function isTruncatedGzip(err: unknown): boolean {
+  const e = err as NodeJS.ErrnoException;
+  return e?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e?.message ?? '');
+}
+
 async function* counted(
   source: AsyncIterable<Buffer>,
   onBytesRead: (bytes: number) => void,

@@ -1,6 +1,7 @@
 import { Analysis } from '../audit/analysis.js';
 import type { SecurityEvent } from '../classify/event.js';
 import type { EventClass } from '../classify/taxonomy.js';
+import { isTruncatedGzip } from '../ingest/chunks.js';
 import { readFileRegion } from '../ingest/file-regions.js';
 import { readGzipPart } from '../ingest/gzip-parts.js';
 import { LineSplitter } from '../ingest/line-splitter.js';
@@ -142,19 +143,11 @@ export async function runAnyJob(
     progress: onProgress,
   });
   // The file's end (or a truncated end) inside the part ends its last line, newline or not.
-  const truncated = outcome.error !== undefined && isTruncation(outcome.error);
+  const truncated = outcome.error !== undefined && isTruncatedGzip(outcome.error);
   if (outcome.ended || truncated) state.splitter?.end();
   const result = run.result();
   result.linesBefore = state.linesBefore;
   if (outcome.error !== undefined && outcome.started)
     result.readError = { message: describeFsError(outcome.error), truncated };
   return result;
-}
-
-/** zlib's ways of saying that compressed data stops early. */
-export function isTruncation(err: unknown): boolean {
-  return (
-    /unexpected end of file/i.test((err as Error)?.message ?? '') ||
-    (err as NodeJS.ErrnoException)?.code === 'Z_BUF_ERROR'
-  );
 }

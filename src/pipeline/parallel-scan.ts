@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { deserializeState } from '../audit/analysis.js';
-import { isGzipFile, openChunks } from '../ingest/chunks.js';
+import { isGzipFile, isTruncatedGzip, openChunks } from '../ingest/chunks.js';
 import { countFileNewlines, type FileRegion, fileRegions, regionsCutAt } from '../ingest/file-regions.js';
 import { type GzipPart, gzipDeclaredSize } from '../ingest/gzip-parts.js';
 import { MAX_LINE_BYTES } from '../ingest/line-splitter.js';
@@ -384,10 +384,7 @@ export async function scanParallel(
           if (skipping > 0) skippedLongLine(skipping);
           await dispatch(carry(), lineBase, true);
         } catch (err) {
-          const truncated =
-            /unexpected end of file/i.test((err as Error)?.message ?? '') ||
-            (err as NodeJS.ErrnoException)?.code === 'Z_BUF_ERROR';
-          if (truncated) {
+          if (isTruncatedGzip(err)) {
             await dispatch(carry(), lineBase, true);
             warn({
               file: name,

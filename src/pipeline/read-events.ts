@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { SecurityEvent } from '../classify/event.js';
 import type { EventClass } from '../classify/taxonomy.js';
-import { openChunks } from '../ingest/chunks.js';
+import { isTruncatedGzip, openChunks } from '../ingest/chunks.js';
 import { LineSplitter } from '../ingest/line-splitter.js';
 import { describeFsError, expandInputs, type InputFile } from '../ingest/paths.js';
 import { assertValidZone, YearResolver } from '../parse/time.js';
@@ -209,9 +209,4 @@ export function readEvents(inputs: string[], options: ReadOptions = {}): EventSt
       return stats;
     },
   };
-}
-
-function isTruncatedGzip(err: unknown): boolean {
-  const e = err as NodeJS.ErrnoException;
-  return e?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e?.message ?? '');
 }
