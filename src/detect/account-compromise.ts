@@ -1,59 +1,35 @@
 import { type SecurityEvent, sourceParts } from '../classify/event.js';
 import type { Finding, FindingSource } from '../findings/finding.js';
 import type { Detector } from './detector.js';
+import {
+  addPair,
+  copyPair,
+  failsBefore,
+  failureSources,
+  fileIndex,
+  hasSucceeded,
+  type LoginPairs,
+  mergePair,
+  newLoginPairs,
+  noteFailureLine,
+  noteSuccess,
+  successSource,
+} from './login-pairs.js';
 
 /**
- * Per address and user: failures before the first success, that success,
- * failures after it. There are as many pairs as guessed users, so a pair keeps
- * numbers and references only: its address and user are the keys it is held
- * under, and the lines it may cite as evidence are file references and line
- * numbers, turned into `file:line` only for the few pairs that become hits.
- */
-interface Pair {
-  saslBefore: number;
-  loginBefore: number;
-  authBefore: number;
-  success: number | null;
-  successFile: string | null;
-  successLine: number;
-  failsAfter: number;
-  firstFail: number;
-  /** The file of the pair's first failures, and their lines (0: none). */
-  failFile: string | null;
-  failLine1: number;
-  failLine2: number;
-}
-
-/** Failed attempts before the first success, counted as the auth-brute-force detector counts them. */
-function failsBefore(p: Pair): number {
-  return Math.max(p.authBefore, p.saslBefore + p.loginBefore);
-}
-
-function failureSources(p: Pair): string[] {
-  if (p.failFile === null) return [];
-  return [p.failLine1, p.failLine2].filter((n) => n > 0).map((n) => `${p.failFile}:${n}`);
-}
-
-function noteFailureLine(p: Pair, file: string, line: number): void {
-  if (p.failFile === null) {
-    p.failFile = file;
-    p.failLine1 = line;
-  } else if (p.failLine2 === 0 && p.failFile === file) p.failLine2 = line;
-}
-
-/**
- * An address's pairs: the one for failures that name no user, and one per user.
- * Keyed by address first, so that a lookup hashes the event's own address and user
- * strings (whose hashes the other detectors' lookups have already computed) instead
- * of a new joined key.
+ * An address's pairs (indexes into the state's columns): the one for failures that
+ * name no user (-1 until there is one), and one per user. Keyed by address first, so
+ * that a lookup hashes the event's own address and user strings (whose hashes the
+ * other detectors' lookups have already computed) instead of a new joined key.
  */
 interface AddressPairs {
-  anonymous: Pair | null;
-  users: Map<string, Pair> | null;
+  anonymous: number;
+  users: Map<string, number> | null;
 }
 
 interface State {
   pairs: Map<string, AddressPairs>;
+  columns: LoginPairs;
   /** Authenticated submissions per user and UTC day. */
   sent: Map<string, Record<string, number>>;
 }
@@ -94,70 +70,6 @@ export const MIN_FAILURES = 3;
 
 const FAILURES = new Set(['sasl-auth-failure', 'mail-login-failure', 'auth-password-mismatch']);
 
-function newPair(): Pair {
-  return {
-    saslBefore: 0,
-    loginBefore: 0,
-    authBefore: 0,
-    success: null,
-    successFile: null,
-    successLine: 0,
-    failsAfter: 0,
-    firstFail: Number.POSITIVE_INFINITY,
-    failFile: null,
-    failLine1: 0,
-    failLine2: 0,
-  };
-}
-
-function addressPairs(s: State, ip: string): AddressPairs {
-  let a = s.pairs.get(ip);
-  if (!a) {
-    a = { anonymous: null, users: null };
-    s.pairs.set(ip, a);
-  }
-  return a;
-}
-
-function pair(a: AddressPairs, user: string): Pair {
-  if (user === '') {
-    a.anonymous ??= newPair();
-    return a.anonymous;
-  }
-  a.users ??= new Map();
-  let p = a.users.get(user);
-  if (!p) {
-    p = newPair();
-    a.users.set(user, p);
-  }
-  return p;
-}
-
-/** Merges a later chunk's pair into this chunk's pair of the same address and user. */
-function mergePair(a: Pair, b: Pair): void {
-  a.firstFail = Math.min(a.firstFail, b.firstFail);
-  if (a.success === null) {
-    a.saslBefore += b.saslBefore;
-    a.loginBefore += b.loginBefore;
-    a.authBefore += b.authBefore;
-    a.success = b.success;
-    a.successFile = b.successFile;
-    a.successLine = b.successLine;
-    a.failsAfter = b.failsAfter;
-    if (b.failFile !== null)
-      for (const line of [b.failLine1, b.failLine2]) if (line > 0) noteFailureLine(a, b.failFile, line);
-  } else a.failsAfter += failsBefore(b) + b.failsAfter;
-}
-
-/** The first success of a pair ends its "before" segment. */
-function succeeded(p: Pair, e: SecurityEvent, tsMs: number): void {
-  if (p.success !== null) return;
-  const { file, line } = sourceParts(e);
-  p.success = tsMs;
-  p.successFile = file;
-  p.successLine = line;
-}
-
 const DAY_MS = 86_400_000;
 let lastDayNumber = Number.NaN;
 let lastDay = '';
@@ -173,12 +85,37 @@ function utcDay(tsMs: number): string {
 }
 
 /** The pairs whose first success followed enough failures, with their address and user ('' for failures that name none). */
-function* guessedPairs(s: State): Generator<[string, string, Pair]> {
-  const guessed = (p: Pair) => p.success !== null && failsBefore(p) >= MIN_FAILURES;
+function* guessedPairs(s: State): Generator<[string, string, number]> {
+  const c = s.columns;
+  const guessed = (i: number) => hasSucceeded(c, i) && failsBefore(c, i) >= MIN_FAILURES;
   for (const [ip, a] of s.pairs) {
-    if (a.anonymous && guessed(a.anonymous)) yield [ip, '', a.anonymous];
-    if (a.users) for (const [user, p] of a.users) if (guessed(p)) yield [ip, user, p];
+    if (a.anonymous >= 0 && guessed(a.anonymous)) yield [ip, '', a.anonymous];
+    if (a.users) for (const [user, i] of a.users) if (guessed(i)) yield [ip, user, i];
   }
+}
+
+function addressPairs(s: State, ip: string): AddressPairs {
+  let a = s.pairs.get(ip);
+  if (!a) {
+    a = { anonymous: -1, users: null };
+    s.pairs.set(ip, a);
+  }
+  return a;
+}
+
+/** The index of an address's pair for `user` ('' for failures that name none), made when new. */
+function pairOf(s: State, a: AddressPairs, user: string): number {
+  if (user === '') {
+    if (a.anonymous < 0) a.anonymous = addPair(s.columns);
+    return a.anonymous;
+  }
+  a.users ??= new Map();
+  let i = a.users.get(user);
+  if (i === undefined) {
+    i = addPair(s.columns);
+    a.users.set(user, i);
+  }
+  return i;
 }
 
 /** A successful login from an address that had just failed for the same user (or, when failures carry no user, for any). */
@@ -191,22 +128,23 @@ export const accountCompromise: Detector<State> = {
     'sasl-auth-success',
     'mail-login-success',
   ],
-  create: () => ({ pairs: new Map(), sent: new Map() }),
+  create: () => ({ pairs: new Map(), columns: newLoginPairs(), sent: new Map() }),
   add(s, e, tsMs) {
     if (!e.ip) return;
     const user = e.user ?? '';
+    const c = s.columns;
     if (FAILURES.has(e.class)) {
-      const p = pair(addressPairs(s, e.ip), user);
-      if (p.success === null) {
-        if (e.class === 'sasl-auth-failure') p.saslBefore++;
-        else if (e.class === 'mail-login-failure') p.loginBefore += Number(e.detail) || 1;
-        else p.authBefore++;
-        p.firstFail = Math.min(p.firstFail, tsMs);
-        if (p.failLine2 === 0) {
-          const { file, line } = sourceParts(e);
-          noteFailureLine(p, file, line);
-        }
-      } else p.failsAfter++;
+      const i = pairOf(s, addressPairs(s, e.ip), user);
+      // Failures after the first success are not counted: only those before it make a guess.
+      if (hasSucceeded(c, i)) return;
+      if (e.class === 'sasl-auth-failure') c.saslBefore[i]!++;
+      else if (e.class === 'mail-login-failure') c.loginBefore[i]! += Number(e.detail) || 1;
+      else c.authBefore[i]!++;
+      if (tsMs < c.firstFail[i]!) c.firstFail[i] = tsMs;
+      if (c.failLine2[i] === 0) {
+        const { file, line } = sourceParts(e);
+        noteFailureLine(c, i, fileIndex(c, file), line);
+      }
       return;
     }
     if (e.class === 'sasl-auth-success' && e.user) {
@@ -222,26 +160,27 @@ export const accountCompromise: Detector<State> = {
     }
     // A success ends the "before" segment of its pair, and of the address's failures that carry no user.
     const pairs = addressPairs(s, e.ip);
-    if (user !== '') succeeded(pair(pairs, user), e, tsMs);
-    succeeded(pair(pairs, ''), e, tsMs);
+    const named = user !== '' ? pairOf(s, pairs, user) : -1;
+    const anonymous = pairOf(s, pairs, '');
+    if ((named < 0 || hasSucceeded(c, named)) && hasSucceeded(c, anonymous)) return;
+    const { file, line } = sourceParts(e);
+    if (named >= 0) noteSuccess(c, named, tsMs, file, line);
+    noteSuccess(c, anonymous, tsMs, file, line);
   },
   merge(into, later) {
+    const [to, from] = [into.columns, later.columns];
     for (const [ip, b] of later.pairs) {
-      const a = into.pairs.get(ip);
-      if (!a) {
-        into.pairs.set(ip, b);
-        continue;
-      }
-      if (b.anonymous) {
-        if (a.anonymous) mergePair(a.anonymous, b.anonymous);
-        else a.anonymous = b.anonymous;
+      const a = addressPairs(into, ip);
+      if (b.anonymous >= 0) {
+        if (a.anonymous >= 0) mergePair(to, a.anonymous, from, b.anonymous);
+        else a.anonymous = copyPair(to, from, b.anonymous);
       }
       if (b.users) {
         a.users ??= new Map();
-        for (const [user, p] of b.users) {
+        for (const [user, j] of b.users) {
           const mine = a.users.get(user);
-          if (mine) mergePair(mine, p);
-          else a.users.set(user, p);
+          if (mine !== undefined) mergePair(to, mine, from, j);
+          else a.users.set(user, copyPair(to, from, j));
         }
       }
     }
@@ -255,16 +194,17 @@ export const accountCompromise: Detector<State> = {
     }
   },
   findings(s, ctx): Finding[] {
+    const c = s.columns;
     const hits = [...guessedPairs(s)]
-      .map(([ip, user, p]) => {
+      .map(([ip, user, i]) => {
         return {
           ip,
           user,
-          failsBefore: failsBefore(p),
-          firstFail: p.firstFail,
-          success: p.success!,
-          successSource: p.successFile === null ? null : `${p.successFile}:${p.successLine}`,
-          failureSources: failureSources(p),
+          failsBefore: failsBefore(c, i),
+          firstFail: c.firstFail[i]!,
+          success: c.success[i]!,
+          successSource: successSource(c, i),
+          failureSources: failureSources(c, i),
         };
       })
       .sort((a, b) => a.success - b.success);
