@@ -63,6 +63,13 @@ export function regionsCutAt(path: string, size: number, offsets: number[]): Fil
   return regions;
 }
 
+/** Newlines in `b[from..to)`. */
+export function newlinesIn(b: Buffer, from: number, to: number): number {
+  let count = 0;
+  for (let i = b.indexOf(10, from); i >= 0 && i < to; i = b.indexOf(10, i + 1)) count++;
+  return count;
+}
+
 /** Newlines in a byte range of a file, read block by block. */
 export function countFileNewlines(path: string, region: FileRegion): number {
   const fd = openSync(path, 'r');
@@ -72,7 +79,7 @@ export function countFileNewlines(path: string, region: FileRegion): number {
     for (let at = region.start; at < region.end; ) {
       const n = readSync(fd, buf, 0, Math.min(BLOCK, region.end - at), at);
       if (n <= 0) break;
-      for (let i = buf.indexOf(10); i >= 0 && i < n; i = buf.indexOf(10, i + 1)) count++;
+      count += newlinesIn(buf, 0, n);
       at += n;
     }
     return count;

@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { openChunks } from './chunks.js';
+import { newlinesIn } from './file-regions.js';
 
 /**
  * The uncompressed size a gzip file declares in its last four bytes (modulo 4 GiB,
@@ -47,12 +48,6 @@ export interface GzipPartOutcome {
   error?: unknown;
 }
 
-function countNewlines(b: Buffer, from: number, to: number): number {
-  let n = 0;
-  for (let i = b.indexOf(10, from); i >= 0 && i < to; i = b.indexOf(10, i + 1)) n++;
-  return n;
-}
-
 /**
  * Decompresses the file from its start (gzip cannot be entered in the middle),
  * counting the newlines before the part, and hands over the part's bytes.
@@ -85,7 +80,7 @@ export async function readGzipPart(
       let from = 0;
       if (!started) {
         const nl = position > part.from - 1 ? chunk.indexOf(10, Math.max(0, part.from - 1 - chunkStart)) : -1;
-        linesBefore += countNewlines(chunk, 0, nl < 0 ? chunk.length : nl + 1);
+        linesBefore += newlinesIn(chunk, 0, nl < 0 ? chunk.length : nl + 1);
         if (nl < 0) continue;
         from = nl + 1;
         if (!begin(chunkStart + from)) return { started, ended: false };

@@ -3,7 +3,13 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { deserializeState } from '../audit/analysis.js';
 import { isGzipFile, isTruncatedGzip, openChunks } from '../ingest/chunks.js';
-import { countFileNewlines, type FileRegion, fileRegions, regionsCutAt } from '../ingest/file-regions.js';
+import {
+  countFileNewlines,
+  type FileRegion,
+  fileRegions,
+  newlinesIn,
+  regionsCutAt,
+} from '../ingest/file-regions.js';
 import { type GzipPart, gzipDeclaredSize } from '../ingest/gzip-parts.js';
 import { MAX_LINE_BYTES } from '../ingest/line-splitter.js';
 import { describeFsError } from '../ingest/paths.js';
@@ -136,16 +142,6 @@ async function gzipFileSize(path: string, size: number | null): Promise<number |
   } catch {
     return null;
   }
-}
-
-function countNewlines(buf: Buffer, end: number): number {
-  let n = 0;
-  let i = buf.indexOf(10);
-  while (i >= 0 && i < end) {
-    n++;
-    i = buf.indexOf(10, i + 1);
-  }
-  return n;
 }
 
 /**
@@ -372,7 +368,7 @@ export async function scanParallel(
               continue;
             }
             const piece = data.subarray(0, cut + 1);
-            const lines = countNewlines(piece, piece.length);
+            const lines = newlinesIn(piece, 0, piece.length);
             await dispatch(piece, lineBase, false);
             lineBase += lines;
             const rest = data.subarray(cut + 1);
