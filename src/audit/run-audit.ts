@@ -76,12 +76,6 @@ export async function runAudit(
           );
   if (timeWindow) analysis.state.statistics.traffic.postscreen ??= 0;
   const logFindings = analysis.findings(options.subnetMin ?? DEFAULT_SUBNET_MIN);
-  const f2b = analysis.state.detectors[DETECTORS.indexOf(fail2banCoverage)] as {
-    banCount: Record<string, number>;
-  };
-  const banCount = { ...f2b.banCount };
-  // The detectors' per-address state (most of the memory) is done with: what follows reuses it.
-  analysis.state.detectors = [];
   await fillEvidenceLines(logFindings);
   const configured = options.config ? await configurationFindings(options.config, logFindings) : null;
   const coverage =
@@ -98,7 +92,10 @@ export async function runAudit(
     ...(coverage?.result?.findings ?? []),
     ...(history ? banHistoryFindings(history) : []),
   ]);
-  let report = buildReport(findings, analysis.state.statistics, run, banCount);
+  const f2b = analysis.state.detectors[DETECTORS.indexOf(fail2banCoverage)] as {
+    banCount: Record<string, number>;
+  };
+  let report = buildReport(findings, analysis.state.statistics, run, { ...f2b.banCount });
   if (configured) report.configuration = configured.summary;
   if (coverage?.result) report.fail2banCoverage = coverage.result.matrix;
   if (history) report.banHistory = history;
